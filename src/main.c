@@ -1,13 +1,137 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "src/buf.h"
+#include "src/cli.h"
+#include "src/context.h"
+#include "src/info.h"
+#include "src/log.h"
+#include "src/settings.h"
+
+#include "ui/term.h"
+
+/*
+ * pgdeck's entry: parse the command line, read the settings, resolve the
+ * contexts, dispatch.  Commands whose implementation belongs to later
+ * issues go to cli_not_available(), the one place that answers for them.
+ */
+
+static void main_print_lines(FILE *out, const char *text);
+static int main_overrides(struct settings *s, const struct cli *cli);
+
+/* Prints TEXT (several lines) with "pgdeck: " before each line. */
+static void main_print_lines(FILE *out, const char *text)
+{
+    while (*text) {
+        size_t len = strcspn(text, "\n");
+
+        fprintf(out, "pgdeck: %.*s\n", (int)len, text);
+        text += len;
+        if (*text == '\n')
+            text++;
+    }
+}
+
+/* The global options that are also settings. */
+static int main_overrides(struct settings *s, const struct cli *cli)
+{
+    char *cause = NULL;
+    int rc = 0;
+
+    if (cli->theme)
+        rc |= settings_override(s, SETTINGS_THEME, cli->theme, &cause);
+    if (rc == 0 && cli->read_only)
+        rc |= settings_override(s, SETTINGS_READ_ONLY, "true", &cause);
+    if (rc == 0 && cli->no_color)
+        rc |= settings_override(s, SETTINGS_COLOR, "false", &cause);
+    if (rc == 0 && cli->ascii)
+        rc |= settings_override(s, SETTINGS_ASCII, "true", &cause);
+    if (rc != 0) {
+        fprintf(stderr, "pgdeck: %s\n", cause);
+        free(cause);
+        return -1;
+    }
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("pgdeck %s\n", PACKAGE_VERSION);
-        return 0;
+    struct cli cli;
+    struct settings *s = NULL;
+    struct context_set *set = NULL;
+    enum settings_source source;
+    struct buf b = BUF_INIT;
+    char *cause = NULL, *path = NULL;
+    int rc = CLI_EXIT_FAILED;
+
+    if (cli_parse(argc, argv, &cli, &cause) != 0) {
+        fprintf(stderr, "%s\nTry 'pgdeck --help'.\n", cause);
+        free(cause);
+        return CLI_EXIT_USAGE;
     }
-    return 0;
+    if (cli.cmd == CLI_CMD_HELP && cli.help_topic &&
+        strcmp(cli.help_topic, "settings") == 0) {
+        /* The settings table's own help, as pgdeck.conf(5) in short. */
+        settings_help(&b);
+        fputs(buf_str(&b), stdout);
+        buf_free(&b);
+        return CLI_EXIT_OK;
+    }
+    if (cli.cmd == CLI_CMD_HELP) {
+        cli_usage(stdout, cli.help_topic);
+        return CLI_EXIT_OK;
+    }
+    if (cli.cmd == CLI_CMD_VERSION) {
+        info_versions(&b);
+        printf("pgdeck %s\n%s, %s\n", PACKAGE_VERSION, buf_str(&b),
+               term_curses_version());
+        buf_free(&b);
+        return CLI_EXIT_OK;
+    }
+    if (cli.debug && log_open(cli.debug, &cause) != 0) {
+        fprintf(stderr, "pgdeck: --debug: %s\n", cause);
+        free(cause);
+        return CLI_EXIT_FAILED;
+    }
+
+    s = settings_new();
+    path = settings_path(cli.config, &source);
+    if (settings_load(s, path, source, &cause) != 0) {
+        main_print_lines(stderr, cause);
+        free(cause);
+        goto out;
+    }
+    log_msg("settings from %s (%s)", settings_file(s),
+            settings_file_read(s) ? "read" : "absent, defaults");
+    if (main_overrides(s, &cli) != 0) {
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (context_set_build(s, cli.context, &set, &cause) != 0) {
+        fprintf(stderr, "pgdeck: --context: %s\n", cause);
+        free(cause);
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    log_msg("context %s (%s)", context_current(set)->name,
+            context_current(set)->api_url);
+
+    switch (cli.cmd) {
+    case CLI_CMD_INFO:
+        info_print(stdout, s, set, term_curses_version());
+        rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+        break;
+    default:
+        rc = cli_not_available(&cli, stderr);
+        break;
+    }
+out:
+    context_set_free(set);
+    settings_free(s);
+    free(path);
+    log_close();
+    return rc;
 }

@@ -58,3 +58,8 @@ int term_active(void)
 {
     return term_on;
 }
+
+const char *term_curses_version(void)
+{
+    return curses_version();
+}

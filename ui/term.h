@@ -14,5 +14,8 @@ int term_start(char **cause);
 void term_stop(void);
 /* Whether the terminal is in curses mode now. */
 int term_active(void);
+/* The curses library's version ("ncurses 6.4.20221231"), static; safe to
+ * call without a terminal (for pgdeck --version and pgdeck info). */
+const char *term_curses_version(void);
 
 #endif

@@ -1,0 +1,237 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/api.h"
+#include "src/api_json.h"
+#include "src/xmalloc.h"
+
+/* 1 PiB in GB; volumes are at most a few hundred GB. */
+#define VOLUME_MAX_GB (1024 * 1024)
+/* Snapshot retention in days (Fly allows 1 to 60). */
+#define VOLUME_MAX_DAYS 100000
+
+static int volume_object(const struct api_json *o, void *dst);
+static void volume_clear(void *dst);
+static int volume_snapshot(const struct api_json *o, void *dst);
+static void volume_snapshot_clear(void *dst);
+
+static int volume_object(const struct api_json *o, void *dst)
+{
+    struct api_volume *v = dst;
+    const int64_t max = INT64_MAX;
+
+    if (api_json_want_object(o) < 0 || api_json_str(o, "id", &v->id) < 0)
+        return -1;
+    if (v->id[0] == '\0')
+        return api_json_fail(o, "id", "missing");
+    if (api_json_str(o, "name", &v->name) < 0 ||
+        api_json_str(o, "state", &v->state) < 0 ||
+        api_json_str(o, "region", &v->region) < 0 ||
+        api_json_str(o, "zone", &v->zone) < 0 ||
+        api_json_str(o, "attached_machine_id", &v->attached_machine_id) < 0 ||
+        api_json_str(o, "attached_alloc_id", &v->attached_alloc_id) < 0 ||
+        api_json_str(o, "fstype", &v->fstype) < 0 ||
+        api_json_str(o, "host_status", &v->host_status) < 0 ||
+        api_json_int(o, "size_gb", 0, VOLUME_MAX_GB, &v->size_gb) < 0 ||
+        api_json_bool(o, "encrypted", &v->encrypted) < 0 ||
+        api_json_bool(o, "auto_backup_enabled", &v->auto_backup_enabled) < 0 ||
+        api_json_int(o, "snapshot_retention", 0, VOLUME_MAX_DAYS,
+                     &v->snapshot_retention) < 0 ||
+        api_json_time(o, "created_at", &v->created_at_ms) < 0 ||
+        api_json_i64(o, "blocks", 0, max, &v->blocks) < 0 ||
+        api_json_i64(o, "block_size", 0, max, &v->block_size) < 0 ||
+        api_json_i64(o, "blocks_free", 0, max, &v->blocks_free) < 0 ||
+        api_json_i64(o, "blocks_avail", 0, max, &v->blocks_avail) < 0 ||
+        api_json_i64(o, "bytes_total", 0, max, &v->bytes_total) < 0 ||
+        api_json_i64(o, "bytes_used", 0, max, &v->bytes_used) < 0)
+        return -1;
+    return 0;
+}
+
+static void volume_clear(void *dst)
+{
+    struct api_volume *v = dst;
+
+    free(v->id);
+    free(v->name);
+    free(v->state);
+    free(v->region);
+    free(v->zone);
+    free(v->attached_machine_id);
+    free(v->attached_alloc_id);
+    free(v->fstype);
+    free(v->host_status);
+    memset(v, 0, sizeof *v);
+}
+
+int api_volume_decode(const char *json, size_t len, struct api_volume *out,
+                      char **cause)
+{
+    struct api_json top;
+    char *err = NULL;
+    cJSON *tree;
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    tree = api_json_parse(json, len, "volume", &top, &err);
+    if (tree)
+        rc = volume_object(&top, out);
+    if (rc < 0)
+        volume_clear(out);
+    return api_json_end(tree, rc, err, cause);
+}
+
+int api_volumes_decode(const char *json, size_t len, struct api_volume **out,
+                       size_t *n, char **cause)
+{
+    struct api_json top;
+    char *err = NULL;
+    void *v = NULL;
+    cJSON *tree;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    tree = api_json_parse(json, len, "volumes", &top, &err);
+    if (tree)
+        rc = api_json_objects(&top, NULL, sizeof **out, volume_object,
+                              volume_clear, &v, n);
+    *out = v;
+    return api_json_end(tree, rc, err, cause);
+}
+
+int api_extend_decode(const char *json, size_t len, struct api_extend *out,
+                      char **cause)
+{
+    struct api_json top, vol;
+    char *err = NULL;
+    cJSON *tree;
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    tree = api_json_parse(json, len, "", &top, &err);
+    if (tree && api_json_want_object(&top) == 0 &&
+        api_json_bool(&top, "needs_restart", &out->needs_restart) == 0) {
+        rc = api_json_child(&top, "volume", &vol);
+        if (rc == 0)
+            rc = api_json_fail(&top, "volume", "missing");
+        else if (rc > 0)
+            rc = volume_object(&vol, &out->volume);
+    }
+    if (rc < 0)
+        api_extend_free(out);
+    return api_json_end(tree, rc, err, cause);
+}
+
+static int volume_snapshot(const struct api_json *o, void *dst)
+{
+    struct api_snapshot *s = dst;
+    const int64_t max = INT64_MAX;
+
+    if (api_json_want_object(o) < 0 || api_json_str(o, "id", &s->id) < 0)
+        return -1;
+    if (s->id[0] == '\0')
+        return api_json_fail(o, "id", "missing");
+    if (api_json_str(o, "digest", &s->digest) < 0 ||
+        api_json_str(o, "status", &s->status) < 0 ||
+        api_json_i64(o, "size", 0, max, &s->size) < 0 ||
+        api_json_i64(o, "volume_size", 0, max, &s->volume_size) < 0 ||
+        api_json_time(o, "created_at", &s->created_at_ms) < 0 ||
+        api_json_int(o, "retention_days", 0, VOLUME_MAX_DAYS,
+                     &s->retention_days) < 0)
+        return -1;
+    return 0;
+}
+
+static void volume_snapshot_clear(void *dst)
+{
+    struct api_snapshot *s = dst;
+
+    free(s->id);
+    free(s->digest);
+    free(s->status);
+    memset(s, 0, sizeof *s);
+}
+
+int api_snapshots_decode(const char *json, size_t len,
+                         struct api_snapshot **out, size_t *n, char **cause)
+{
+    struct api_json top;
+    char *err = NULL;
+    void *v = NULL;
+    cJSON *tree;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    tree = api_json_parse(json, len, "snapshots", &top, &err);
+    if (tree)
+        rc = api_json_objects(&top, NULL, sizeof **out, volume_snapshot,
+                              volume_snapshot_clear, &v, n);
+    *out = v;
+    return api_json_end(tree, rc, err, cause);
+}
+
+int api_snapshot_created_decode(const char *json, size_t len,
+                                struct api_snapshot *out, char **cause)
+{
+    struct api_json top, msg, backup;
+    char *err = NULL;
+    cJSON *tree;
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    tree = api_json_parse(json, len, "", &top, &err);
+    if (tree && api_json_want_object(&top) == 0 &&
+        api_json_child(&top, "Msg", &msg) >= 0 &&
+        api_json_child(&msg, "backup", &backup) >= 0 &&
+        api_json_str(&backup, "graph_id", &out->id) == 0 &&
+        api_json_str(&backup, "state", &out->status) == 0 &&
+        api_json_time(&backup, "created_at", &out->created_at_ms) == 0) {
+        out->digest = x_strdup("");
+        rc = 0;
+    }
+    if (rc < 0)
+        volume_snapshot_clear(out);
+    return api_json_end(tree, rc, err, cause);
+}
+
+void api_volume_free(struct api_volume *v)
+{
+    if (v)
+        volume_clear(v);
+}
+
+void api_volumes_free(struct api_volume *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; v && i < n; i++)
+        volume_clear(&v[i]);
+    free(v);
+}
+
+void api_extend_free(struct api_extend *e)
+{
+    if (!e)
+        return;
+    volume_clear(&e->volume);
+    e->needs_restart = 0;
+}
+
+void api_snapshot_free(struct api_snapshot *s)
+{
+    if (s)
+        volume_snapshot_clear(s);
+}
+
+void api_snapshots_free(struct api_snapshot *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; v && i < n; i++)
+        volume_snapshot_clear(&v[i]);
+    free(v);
+}

@@ -1,0 +1,113 @@
+#include "config.h"
+
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/paths.h"
+#include "src/xmalloc.h"
+
+static char *paths_xdg(const char *var, const char *fallback);
+static const char *paths_env_abs(const char *var);
+
+/* Returns $VAR when it is set to an absolute path, else NULL. */
+static const char *paths_env_abs(const char *var)
+{
+    const char *v = getenv(var);
+
+    if (!v || v[0] != '/')
+        return NULL;
+    return v;
+}
+
+const char *paths_home(void)
+{
+    static char pw_home[4096];
+    const char *h = paths_env_abs("HOME");
+    struct passwd *pw;
+
+    if (h)
+        return h;
+    pw = getpwuid(geteuid());
+    if (pw && pw->pw_dir && pw->pw_dir[0] == '/' &&
+        strlen(pw->pw_dir) < sizeof pw_home) {
+        memcpy(pw_home, pw->pw_dir, strlen(pw->pw_dir) + 1);
+        return pw_home;
+    }
+    return "/";
+}
+
+/* $VAR/pgdeck, or ~/FALLBACK/pgdeck. */
+static char *paths_xdg(const char *var, const char *fallback)
+{
+    const char *base = paths_env_abs(var);
+    const char *home;
+
+    if (base)
+        return x_asprintf("%s/pgdeck", base);
+    home = paths_home();
+    return x_asprintf("%s/%s/pgdeck", strcmp(home, "/") == 0 ? "" : home,
+                      fallback);
+}
+
+char *paths_config_file(void)
+{
+    char *dir = paths_xdg("XDG_CONFIG_HOME", ".config");
+    char *p = x_asprintf("%s/config", dir);
+
+    free(dir);
+    return p;
+}
+
+char *paths_state_dir(void)
+{
+    return paths_xdg("XDG_STATE_HOME", ".local/state");
+}
+
+char *paths_audit_log(void)
+{
+    char *dir = paths_state_dir();
+    char *p = x_asprintf("%s/audit.log", dir);
+
+    free(dir);
+    return p;
+}
+
+char *paths_platform_dir(void)
+{
+    const char *v = getenv("PGDECK_PLATFORM_DIR");
+    char *dir, *p;
+
+    if (v && *v)
+        return x_strdup(v);
+    if (geteuid() == 0)
+        return x_strdup("/var/lib/pgdeck-platform");
+    dir = paths_state_dir();
+    p = x_asprintf("%s/platform", dir);
+    free(dir);
+    return p;
+}
+
+char *paths_flyctl_config(void)
+{
+    const char *v = getenv("FLY_CONFIG_DIR");
+    const char *home;
+
+    if (v && *v)
+        return x_asprintf("%s/config.yml", v);
+    home = paths_home();
+    return x_asprintf("%s/.fly/config.yml", strcmp(home, "/") == 0 ? "" : home);
+}
+
+char *paths_expand(const char *path)
+{
+    const char *home;
+
+    if (path[0] != '~' || (path[1] != '/' && path[1] != '\0'))
+        return x_strdup(path);
+    home = paths_home();
+    if (strcmp(home, "/") == 0)
+        return x_strdup(path[1] ? path + 1 : "/");
+    return x_asprintf("%s%s", home, path + 1);
+}

@@ -1,0 +1,48 @@
+/*
+ * faults: fault injection for tests and drills (only with --enable-faults).
+ *
+ * A rule names a path pattern (a glob with '*' matching across '/', or a
+ * plain prefix) and optionally a method, and says what to do to matching
+ * /v1 requests: add latency, hang (until the rule is cleared or the daemon
+ * stops), answer an error status (429 with Retry-After), or mangle the body
+ * (malformed JSON, or truncated).  A rule may be limited to COUNT requests.
+ * The /admin routes (routes_admin_*) add, list and clear rules and trigger
+ * the runtime drills: crash a machine, pause WAL replay, fill a volume.
+ *
+ * Collaborators: http.c (faults_match before dispatch), routes.h.
+ */
+#ifndef PGDECK_SRC_PLATFORMD_FAULTS_H
+#define PGDECK_SRC_PLATFORMD_FAULTS_H
+
+enum faults_body {
+    FAULTS_BODY_NONE,
+    FAULTS_BODY_MALFORMED,
+    FAULTS_BODY_TRUNCATED,
+};
+
+struct faults_action {
+    int id;
+    int latency_ms;
+    int hang;
+    int status;
+    int retry_after_s;
+    enum faults_body body;
+};
+
+/*
+ * Whether a rule matches METHOD and PATH: 1 and *a filled (a limited rule's
+ * count is consumed), or 0.
+ */
+int faults_match(const char *method, const char *path, struct faults_action *a);
+
+/* Whether PATTERN matches PATH (glob when it has * ? [, else prefix). */
+int faults_pattern_match(const char *pattern, const char *path);
+
+/* Sleeps the latency of A, or hangs while rule A->id exists (max 1 h);
+ * returns early at shutdown. */
+void faults_delay(const struct faults_action *a);
+
+/* Wakes every hanging request (daemon shutdown). */
+void faults_shutdown(void);
+
+#endif

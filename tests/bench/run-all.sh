@@ -1,0 +1,32 @@
+#!/bin/sh
+# run-all.sh: runs every benchmark and prints one table (`make bench`).
+# Each bench prints lines RESULT|what|value|unit|target; a target is
+# "<= X" or "-" (none).  Exit 1 when a bench fails or misses its target.
+: "${srcdir:?srcdir must be set (the source tree)}"
+: "${builddir:?builddir must be set (the build tree)}"
+export srcdir builddir
+
+out=$(mktemp /tmp/pgdeck-bench.XXXXXX)
+trap 'rm -f "$out"' EXIT
+rc=0
+for b in list-latency replica-add failover-outage; do
+    echo "== $b" >&2
+    if ! sh "$srcdir/tests/bench/$b.sh" >"$out.$b" 2>"$out.$b.err"; then
+        echo "$b FAILED:" >&2
+        tail -n 20 "$out.$b.err" >&2
+        echo "RESULT|$b|FAILED||-" >>"$out"
+        rc=1
+    fi
+    grep '^RESULT|' "$out.$b" >>"$out"
+    rm -f "$out.$b" "$out.$b.err"
+done
+awk -F'|' '
+    BEGIN { printf "%-78s %10s %-4s %-8s %s\n", "benchmark", "value", "unit", "target", "verdict"; bad = 0 }
+    {
+        v = "-"
+        if ($3 == "FAILED") { v = "FAILED"; bad = 1 }
+        else if ($5 ~ /^<= /) { lim = substr($5, 4) + 0; if ($3 + 0 <= lim) v = "ok"; else { v = "MISSED"; bad = 1 } }
+        printf "%-78s %10s %-4s %-8s %s\n", $2, $3, $4, $5, v
+    }
+    END { exit bad }' "$out" || rc=1
+exit $rc

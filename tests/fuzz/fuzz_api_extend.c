@@ -1,0 +1,32 @@
+/*
+ * fuzz_api_extend: libFuzzer target for the api decoder of the same name.
+ * Any input must decode or fail cleanly; either way nothing may leak
+ * (the output is freed after success and failure alike) and a failure
+ * must come with a message.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "src/api.h"
+#include "src/log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct api_extend v;
+    char *cause = NULL;
+    int rc;
+
+    rc = api_extend_decode((const char *)data, size, &v, &cause);
+    if (rc < 0 && !cause)
+        fatalx("fuzz_api_extend: failure without a message");
+    if (rc == 0 && cause)
+        fatalx("fuzz_api_extend: success with a message");
+    api_extend_free(&v);
+    free(cause);
+    return 0;
+}
