@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,12 @@
 #include "src/context.h"
 #include "src/info.h"
 #include "src/log.h"
+#include "src/platform.h"
 #include "src/settings.h"
+#include "src/status.h"
 
 #include "ui/term.h"
+#include "ui/ui.h"
 
 /*
  * pgdeck's entry: parse the command line, read the settings, resolve the
@@ -120,6 +124,25 @@ int main(int argc, char **argv)
             context_current(set)->api_url);
 
     switch (cli.cmd) {
+    case CLI_CMD_CONSOLE:
+        /* The console: the loop needs libcurl's global state first. */
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            fprintf(stderr, "pgdeck: libcurl cannot start\n");
+            break;
+        }
+        rc = ui_run(&cli, s, set);
+        curl_global_cleanup();
+        break;
+    case CLI_CMD_STATUS:
+        rc = status_run(&cli, s, context_current(set), stdout, stderr);
+        break;
+    case CLI_CMD_LOCAL_UP:
+    case CLI_CMD_LOCAL_DOWN:
+    case CLI_CMD_LOCAL_STATUS:
+    case CLI_CMD_LOCAL_SEED:
+        /* "local up" -> "up": the word after "local ". */
+        rc = platform_cli(cli_cmd_name(cli.cmd) + 6, stdout, stderr);
+        break;
     case CLI_CMD_INFO:
         info_print(stdout, s, set, term_curses_version());
         rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;

@@ -185,6 +185,16 @@ static int checks_disk(const struct rt_machine *m, double *used_pct,
     return 0;
 }
 
+/*
+ * flex fails a pressure line above 10 % on any of the three averages, on a
+ * VM of its own.  Here every machine shares the host, and the host also runs
+ * whatever builds and tests run beside the platform, so the host's pressure
+ * is shown as flex shows it but fails only when the minute average is over
+ * CHECKS_HOST_PRESSURE_PCT: a short compile must not mark every machine of
+ * every cluster unhealthy.  (pgdeck-platformd(8), "Health checks".)
+ */
+#define CHECKS_HOST_PRESSURE_PCT 50.0
+
 static void checks_pressure(struct checks_suite *s, const char *name)
 {
     char *path = x_asprintf("/proc/pressure/%s", name);
@@ -195,20 +205,10 @@ static void checks_pressure(struct checks_suite *s, const char *name)
     if (text && sscanf(text, "some avg10=%lf avg60=%lf avg300=%lf", &a10, &a60,
                        &a300) != 3)
         a10 = a60 = a300 = 0;
-    if (a10 > 10 || a60 > 10 || a300 > 10) {
-        double v = a10 > 10 ? a10 : a60 > 10 ? a60 : a300;
-        int base = a10 > 10 ? 10 : a60 > 10 ? 60 : 300;
-
-        buf_puts(&msg, "system spent ");
-        checks_duration(&msg, (long long)(base * v / 100.0 * 1e9));
-        buf_printf(&msg, " of the last %d seconds waiting on %s", base, name);
-        checks_add(s, name, 0, buf_str(&msg));
-    } else {
-        buf_puts(&msg, "system spent ");
-        checks_duration(&msg, (long long)(60.0 * a60 / 100.0 * 1e9));
-        buf_printf(&msg, " of the last 60s waiting on %s", name);
-        checks_add(s, name, 1, buf_str(&msg));
-    }
+    buf_puts(&msg, "system spent ");
+    checks_duration(&msg, (long long)(60.0 * a60 / 100.0 * 1e9));
+    buf_printf(&msg, " of the last 60s waiting on %s", name);
+    checks_add(s, name, a60 <= CHECKS_HOST_PRESSURE_PCT, buf_str(&msg));
     buf_free(&msg);
     free(text);
     free(path);

@@ -48,13 +48,11 @@ static char *node_find_primary(const struct rt_machine *m,
                                int wait_ms, int *nstarted);
 static int node_start_repmgrd(const struct rt_machine *m, char **cause);
 
-/*
- * --wait-sync: the registration is written on the primary; repmgrd on this
- * standby exits at once when its own node record has not been replayed yet,
- * which happens when several replicas clone at the same time.
- */
+static void node_wait_own_record(const struct rt_machine *m, int timeout_ms);
+static int node_sync_credentials(const struct rt_machine *m, char **cause);
+
 static const char *const node_standby_register[] = {"standby", "register", "-F",
-                                                    "--wait-sync=30", NULL};
+                                                    NULL};
 static pid_t node_repmgrd_pid(const struct rt_machine *m);
 static int node_has_file(const struct rt_machine *m, const char *name);
 static void node_forget_strangers(const struct rt_machine *m,
@@ -223,11 +221,6 @@ static int node_bootstrap(const struct rt_machine *m, char **cause)
                   "rolname = 'repmgr') THEN CREATE ROLE repmgr WITH SUPERUSER "
                   "REPLICATION LOGIN; END IF; END$$",
                   cause);
-    if (rc == 0)
-        rc = pgq_set_password(c, "repmgr",
-                              m->repl_password ? m->repl_password : "", cause);
-    if (rc == 0 && m->operator_password)
-        rc = pgq_set_password(c, "postgres", m->operator_password, cause);
     if (rc == 0) {
         char *have = pgq_value(
             c, "SELECT 1 FROM pg_database WHERE datname = 'repmgr'", NULL);
@@ -237,7 +230,33 @@ static int node_bootstrap(const struct rt_machine *m, char **cause)
     }
     pgq_close(c);
     if (rc == 0)
+        rc = node_sync_credentials(m, cause);
+    if (rc == 0)
         rc = node_repmgr(m, "repmgr primary register", reg, 60, cause);
+    return rc;
+}
+
+/*
+ * As postgres-flex does at every boot of a primary: the passwords of the
+ * operator and repmgr users follow the app's secrets.  Data restored from a
+ * snapshot of another app, or an app whose secrets changed, would otherwise
+ * refuse repmgr and the operator.
+ */
+static int node_sync_credentials(const struct rt_machine *m, char **cause)
+{
+    struct pg_conn *c = pgq_local(m, "postgres", cause);
+    int rc;
+
+    if (!c)
+        return -1;
+    /* A cluster made read-only by the disk-capacity rule still boots. */
+    rc = pgq_exec(c, "SET default_transaction_read_only = off", cause);
+    if (rc == 0)
+        rc = pgq_set_password(c, "repmgr",
+                              m->repl_password ? m->repl_password : "", cause);
+    if (rc == 0 && m->operator_password)
+        rc = pgq_set_password(c, "postgres", m->operator_password, cause);
+    pgq_close(c);
     return rc;
 }
 
@@ -342,6 +361,32 @@ static void node_forget_strangers(const struct rt_machine *m,
     pgq_close(c);
 }
 
+/*
+ * A standby's registration is written on the primary and reaches this node
+ * by replication; repmgrd exits at once when the node's own record is not
+ * there yet, which happens when several replicas clone at the same time.
+ * Wait (bounded) until the local repmgr.nodes has it.
+ */
+static void node_wait_own_record(const struct rt_machine *m, int timeout_ms)
+{
+    long long deadline = proc_now_ms() + timeout_ms;
+    char *sql = x_asprintf("SELECT 1 FROM repmgr.nodes WHERE node_id = %d",
+                           m->repmgr_node_id);
+
+    for (;;) {
+        struct pg_conn *c = pgq_local(m, "repmgr", NULL);
+        char *v = c ? pgq_value(c, sql, NULL) : NULL;
+        int found = v ? 1 : 0;
+
+        pgq_close(c);
+        free(v);
+        if (found || proc_now_ms() >= deadline)
+            break;
+        proc_nap(100);
+    }
+    free(sql);
+}
+
 static int node_start_repmgrd(const struct rt_machine *m, char **cause)
 {
     char *bin = x_asprintf("%s/repmgrd", PG_BINDIR);
@@ -352,6 +397,7 @@ static int node_start_repmgrd(const struct rt_machine *m, char **cause)
 
     if (!proc_alive(node_repmgrd_pid(m))) {
         unlink(pidf);
+        node_wait_own_record(m, 30000);
         rc = node_run(m, "repmgrd", argv, 30, cause);
         if (rc == 0) {
             long long deadline = proc_now_ms() + 5000;
@@ -475,7 +521,10 @@ int node_start(const struct rt_machine *m, const struct rt_peer *peers,
 
                 if (!standby && fresh_id)
                     node_forget_strangers(m, peers, npeers);
-                if (node_repmgr(m, "repmgr register",
+                if (!standby)
+                    rc = node_sync_credentials(m, cause);
+                if (rc == 0 &&
+                    node_repmgr(m, "repmgr register",
                                 standby ? node_standby_register : preg, 60,
                                 &c) != 0)
                     log_msg("machine %s: %s", m->id, c ? c : "");
