@@ -793,30 +793,28 @@ void cli_usage(FILE *out, const char *topic)
         if (k == CLI_OPT_VERSION)
             fprintf(out, "\nOptions of some commands (see the list above):\n");
     }
-    fprintf(out,
-            "\nGlobal options may come before or after the command.\n"
-            "Mutating commands on a tty ask for confirmation (typing the "
-            "cluster\nname for failover, replica remove and ha); without a "
-            "tty they need --yes.\n\n"
-            "Exit codes:\n"
-            "  0  done\n"
-            "  1  failed\n"
-            "  2  usage error, or refused without a tty\n"
-            "  3  refused by a pre-flight check (the reason is printed)\n"
-            "  4  platform unreachable\n\n"
-            "Environment: PGDECK_CONFIG, PGDECK_PLATFORM_DIR, FLY_API_TOKEN,\n"
-            "FLY_ACCESS_TOKEN, FLY_CONFIG_DIR, FLY_FLAPS_BASE_URL, NO_COLOR,\n"
-            "XDG_CONFIG_HOME, XDG_STATE_HOME.  See pgdeck(1) and "
-            "pgdeck.conf(5).\n");
+    fprintf(
+        out,
+        "\nGlobal options may come before or after the command.\n"
+        "Mutating commands on a tty ask for confirmation (typing the "
+        "cluster\nname for failover, replica remove and ha); without a "
+        "tty they need --yes.\n\n"
+        "Exit codes:\n"
+        "  0  done\n"
+        "  1  failed\n"
+        "  2  usage error, or refused without a tty\n"
+        "  3  refused by a pre-flight check (the reason is printed)\n"
+        "  4  platform unreachable\n\n"
+        "Environment: PGDECK_CONFIG, PGDECK_PLATFORM_DIR, PGDECK_PLATFORMD,\n"
+        "PGDECK_PLATFORMD_LISTEN, PGDECK_THEME_DIR, FLY_API_TOKEN,\n"
+        "FLY_ACCESS_TOKEN, FLY_CONFIG_DIR, FLY_FLAPS_BASE_URL, NO_COLOR,\n"
+        "XDG_CONFIG_HOME, XDG_STATE_HOME.  See pgdeck(1) and "
+        "pgdeck.conf(5).\n");
 }
 
 int cli_not_available(const struct cli *cli, FILE *err)
 {
-    if (cli->cmd == CLI_CMD_CONSOLE)
-        fprintf(err, "pgdeck: the interactive console is not available yet "
-                     "in this build (try 'pgdeck info' or 'pgdeck --help')\n");
-    else
-        fprintf(err, "pgdeck: '%s' is not available yet in this build\n",
-                cli_cmd_name(cli->cmd));
+    fprintf(err, "pgdeck: '%s' is not available yet in this build\n",
+            cli_cmd_name(cli->cmd));
     return CLI_EXIT_FAILED;
 }

@@ -41,7 +41,7 @@ stop_flag=$PD_ROOT/stop-writes
         while kill -0 "$pb" 2>/dev/null && [ ! -e "$stop_flag" ]; do
             sleep 0.01
         done
-        kill -INT "$pb" 2>/dev/null
+        kill -TERM "$pb" 2>/dev/null
         wait "$pb" 2>/dev/null
         runs=$((runs + 1))
         echo "$runs" >"$PD_ROOT/pgbench-runs"
@@ -49,7 +49,7 @@ stop_flag=$PD_ROOT/stop-writes
 ) &
 writer=$!
 stop_writer() {
-    : >"$stop_flag"
+    [ -d "${stop_flag%/*}" ] && touch "$stop_flag"
     kill "$writer" 2>/dev/null
     return 0
 }

@@ -9,7 +9,7 @@ export srcdir builddir
 out=$(mktemp /tmp/pgdeck-bench.XXXXXX)
 trap 'rm -f "$out"' EXIT
 rc=0
-for b in list-latency replica-add failover-outage; do
+for b in list-latency replica-add failover-outage fleet-refresh; do
     echo "== $b" >&2
     if ! sh "$srcdir/tests/bench/$b.sh" >"$out.$b" 2>"$out.$b.err"; then
         echo "$b FAILED:" >&2

@@ -239,6 +239,12 @@ _pgc_leased_call() {
     return 0
 }
 
+_pgc_all_checks_pass() {
+    for _pgac_id in $_pgfo_ids; do
+        pgc_checks_pass "$_pgfo_app" "$_pgac_id" || return 1
+    done
+}
+
 _pgc_fo_fail() {
     PGC_FO_ERR="$PGC_FO_STEP: $1"
     return 1
@@ -388,13 +394,14 @@ _pgc_fo_run() {
         return 1
     }
     PGC_FO_STEP="all checks passing"
-    for _pgfo_id in $_pgfo_ids; do
-        pd_wait_for "checks of $_pgfo_id" "${PGC_FO_CHECKS_TIMEOUT:-120}" \
-            pgc_checks_pass "$_pgfo_app" "$_pgfo_id" || {
-            _pgc_fo_fail "checks of $_pgfo_id not passing: $(pgc_field "$_pgfo_app" "$_pgfo_id" 'd.get("checks")')"
-            return 1
-        }
-    done
+    pd_wait_for "all checks of $_pgfo_ids" "${PGC_FO_CHECKS_TIMEOUT:-120}" \
+        _pgc_all_checks_pass || {
+        for _pgfo_id in $_pgfo_ids; do
+            pgc_checks_pass "$_pgfo_app" "$_pgfo_id" ||
+                _pgc_fo_fail "checks of $_pgfo_id not passing: $(pgc_field "$_pgfo_app" "$_pgfo_id" 'd.get("checks")')"
+        done
+        return 1
+    }
     PGC_FO_STEP="Failover complete"
     return 0
 }

@@ -373,14 +373,15 @@ START_TEST(test_cli_not_available)
     memset(&cli, 0, sizeof cli);
     cli.cmd = CLI_CMD_SCALE_MEMORY;
     ck_assert_int_eq(cli_not_available(&cli, f), CLI_EXIT_FAILED);
-    cli.cmd = CLI_CMD_CONSOLE;
+    cli.cmd = CLI_CMD_FAILOVER;
     ck_assert_int_eq(cli_not_available(&cli, f), CLI_EXIT_FAILED);
     fclose(f);
     ck_assert_ptr_nonnull(
         strstr(text, "pgdeck: 'scale memory' is not available yet in this "
                      "build\n"));
-    ck_assert_ptr_nonnull(strstr(text, "interactive console is not "
-                                       "available yet"));
+    ck_assert_ptr_nonnull(
+        strstr(text, "pgdeck: 'failover' is not available yet in this "
+                     "build\n"));
     free(text);
     ck_assert_str_eq(cli_cmd_name(CLI_CMD_STATUS), "status");
     ck_assert_str_eq(cli_cmd_name(CLI_CMD_LOCAL_SEED), "local seed");

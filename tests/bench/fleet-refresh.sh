@@ -1,0 +1,86 @@
+#!/bin/sh
+# fleet-refresh.sh: one full refresh of the fleet model (apps list, every
+# app's machines and volumes, every node's SQL probe) for CLUSTERS apps of
+# NODES placeholder machines each, with LATENCY ms injected on every API
+# call (platformd's /admin latency fault); and pgdeck's peak RSS doing it.
+# A full refresh is exactly what `pgdeck status --json` does once, so the
+# bench times that command, process start included.  Placeholder machines
+# carry metadata fly-managed-postgres=true, so they count as Postgres nodes;
+# nothing listens on their 5433, so every probe is refused at once.
+# Prints RESULT lines for run-all.sh.
+#   env: CLUSTERS (100), NODES (3), LATENCY (100), RUNS (5)
+. "$srcdir/tests/lib/platformd.sh"
+. "$srcdir/tests/lib/pg.sh"
+
+CLUSTERS=${CLUSTERS:-100}
+NODES=${NODES:-3}
+LATENCY=${LATENCY:-100}
+RUNS=${RUNS:-5}
+CONFIG='{"image":"library/ubuntu:latest","init":{"exec":["/bin/sleep","inf"]},"guest":{"cpu_kind":"shared","cpus":1,"memory_mb":256},"env":{"PRIMARY_REGION":"iad"},"metadata":{"fly-managed-postgres":"true"}}'
+
+pd_start --enable-faults >&2 || exit 1
+c=0
+while [ $c -lt "$CLUSTERS" ]; do
+    pgc_app_create "bench-$c" >&2 || exit 1
+    i=0
+    while [ $i -lt "$NODES" ]; do
+        pgc_machine_create "bench-$c" iad "$CONFIG" >/dev/null || exit 1
+        i=$((i + 1))
+    done
+    c=$((c + 1))
+done
+pd_call POST /admin/faults "{\"path\":\"/v1/*\",\"latency_ms\":$LATENCY}"
+[ "$PD_STATUS" = 200 ] || [ "$PD_STATUS" = 201 ] || {
+    echo "# fault: $PD_STATUS $PD_BODY" >&2
+    exit 1
+}
+
+PGDECK_PLATFORM_DIR=$PD_DIR
+XDG_STATE_HOME=$PD_ROOT/xdg
+XDG_CONFIG_HOME=$PD_ROOT/xdg-config
+export PGDECK_PLATFORM_DIR XDG_STATE_HOME XDG_CONFIG_HOME
+unset FLY_API_TOKEN FLY_ACCESS_TOKEN PGDECK_CONFIG
+
+# Second series: the same with http.max_per_host = 32 (default 16).
+(umask 077 && printf 'http = { max_per_host = 32; };\n' >"$PD_ROOT/conc32.conf")
+
+for conc in 16 32; do
+if [ "$conc" = 32 ]; then
+    PGDECK_CONFIG=$PD_ROOT/conc32.conf
+    export PGDECK_CONFIG
+fi
+python3 - "$builddir/pgdeck" "$RUNS" "$CLUSTERS" "$NODES" "$LATENCY" "$conc" <<'PY' || exit 1
+import json, os, resource, subprocess, sys, time
+exe, runs, nc, nn, lat, conc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+times, rss = [], []
+for i in range(runs):
+    # No snapshot cache: every run fetches everything.
+    cache = os.path.join(os.environ["XDG_STATE_HOME"], "pgdeck", "cache-local.json")
+    if os.path.exists(cache):
+        os.unlink(cache)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    p = subprocess.run([exe, "status", "--json"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t
+    try:
+        d = json.loads(p.stdout)
+    except ValueError:
+        sys.exit("run %d: rc %d, no JSON; stderr: %s" % (i, p.returncode, p.stderr[:500]))
+    n = sum(len(c["nodes"]) for c in d["clusters"])
+    if p.returncode == 4 or len(d["clusters"]) != nc or n != nc * nn:
+        sys.exit("run %d: rc %d, %d clusters, %d nodes: %s" %
+                 (i, p.returncode, len(d["clusters"]), n, p.stderr[:300]))
+    if not all(x["stale_reason"] for c in d["clusters"] for x in c["nodes"]):
+        sys.exit("run %d: a probe did not run" % i)
+    times.append(dt)
+    # ru_maxrss of children is the max over all children so far (kB).
+    rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+times.sort()
+print("# runs (s), max_per_host %s: " % conc + " ".join("%.3f" % x for x in times), file=sys.stderr)
+print("RESULT|full refresh, %d clusters x %d machines, %s ms API latency, http.max_per_host %s (median of %d)|%.3f|s|%s"
+      % (nc, nn, lat, conc, runs, times[len(times) // 2], "<= 1.0" if conc == "16" else "-"))
+print("RESULT|  worst of %d|%.3f|s|-" % (runs, times[-1]))
+print("RESULT|pgdeck peak RSS at %d machines, max_per_host %s|%.1f|MB|<= 20" % (nc * nn, conc, max(rss) / 1024.0))
+PY
+done

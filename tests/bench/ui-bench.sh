@@ -1,0 +1,54 @@
+#!/bin/sh
+# ui-bench.sh: the console's own benchmarks, on a pseudo-terminal
+# (tests/bench/ui_pty.py) against pgdeck-platformd with the demo fleet:
+#   1. keypress -> redraw latency (p50, p99) while every API call hangs
+#      (platformd's /admin hang fault on /v1/), measured two ways: from the
+#      key written to the pty to the first byte of the redraw (pty), and
+#      in-process from the key read to doupdate() (PGDECK_UI_TRACE);
+#      target <= 20 ms;
+#   2. bytes written to the terminal per idle refresh (target <= 200): the
+#      whole demo fleet (syd-db's paused replica makes its lag grow: not
+#      idle) and the fleet filtered to dev-db (idle).
+# Prints RESULT|what|value|unit|target lines.  N (keys, default 200) and
+# IDLE_S (seconds, default 30) can be set in the environment.
+srcdir=${srcdir:-.}
+builddir=${builddir:-.}
+. "$srcdir/tests/lib/tap.sh"
+. "$srcdir/tests/lib/platformd.sh"
+
+N=${N:-200}
+IDLE_S=${IDLE_S:-30}
+pd_start --seed demo --enable-faults || exit 1
+home=$PD_ROOT/ui-bench
+mkdir -p "$home/config/pgdeck" "$home/state"
+PGDECK_PLATFORM_DIR=$PD_DIR XDG_CONFIG_HOME=$home/config \
+    XDG_STATE_HOME=$home/state PGDECK_THEME_DIR=$srcdir/themes
+export PGDECK_PLATFORM_DIR XDG_CONFIG_HOME XDG_STATE_HOME PGDECK_THEME_DIR
+
+# 1. latency with every API call hanging
+trace=$home/trace
+ready=$home/ready
+(
+    while [ ! -e "$ready" ]; do sleep 0.05; done
+    pd_call POST /admin/faults '{"path": "/v1/", "hang": true}'
+    echo "# hang fault: HTTP $PD_STATUS"
+    touch "$ready.go"
+) &
+helper=$!
+PGDECK_UI_TRACE=$trace BENCH_READY=$ready \
+    python3 "$srcdir/tests/bench/ui_pty.py" latency "$builddir/pgdeck" "$N"
+wait "$helper"
+pd_call DELETE /admin/faults
+grep '^key->draw ' "$trace" | awk '{ print $2 / 1000.0 }' | sort -n >"$home/inproc"
+cnt=$(wc -l <"$home/inproc")
+if [ "$cnt" -gt 0 ]; then
+    p50=$(awk -v n="$cnt" 'NR == int(0.5 * (n - 1) + 1.5) { print; exit }' "$home/inproc")
+    p99=$(awk -v n="$cnt" 'NR == int(0.99 * (n - 1) + 1.5) { print; exit }' "$home/inproc")
+    echo "RESULT|keypress->redraw p50 (in-process, $cnt keys)|$p50|ms|<= 20"
+    echo "RESULT|keypress->redraw p99 (in-process, $cnt keys)|$p99|ms|<= 20"
+fi
+
+# 2. bytes per idle refresh
+python3 "$srcdir/tests/bench/ui_pty.py" idle "$builddir/pgdeck" "$IDLE_S"
+python3 "$srcdir/tests/bench/ui_pty.py" idle "$builddir/pgdeck" "$IDLE_S" dev-db
+pd_stop
