@@ -375,10 +375,12 @@ static void fleet_fetch_app(struct fleet *f, struct fleet_app *a, int in_round)
         f->round_pending += a->mreq_round;
         a->mreq = machines_list_machines(f->api, a->name, fleet_on_machines, f);
     }
-    /* An app not classified yet gets its volumes asked for at once too:
-     * one wasted request if it is not Postgres, one latency less if it
-     * is. */
-    if (!a->vreq && a->kind != FLEET_APP_OTHER) {
+    /* Volumes only for an app known to be Postgres: one not classified
+     * yet gets them when its machines say so (fleet_on_machines), so no
+     * request is spent on other apps, and the machines of every app
+     * (roles, then the SQL probes) come before any volume list in the
+     * per-host queue. */
+    if (!a->vreq && a->kind == FLEET_APP_POSTGRES) {
         a->vreq_round = in_round && f->round_active;
         f->round_pending += a->vreq_round;
         a->vreq = machines_list_volumes(f->api, a->name, fleet_on_volumes, f);

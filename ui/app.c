@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/cache.h"
 #include "src/cli.h"
 #include "src/context.h"
 #include "src/fleet.h"
@@ -28,6 +29,8 @@
 #include "ui/ui.h"
 
 #define APP_FLASH_MS 4000
+/* The cache is written after a complete round, at most this often. */
+#define APP_CACHE_EVERY_MS 10000
 
 static void app_disconnect(struct app *a);
 static void app_start_fleet(struct app *a);
@@ -49,7 +52,52 @@ int64_t app_now_us(void)
 
 const struct fleet_model *app_model(const struct app *a)
 {
-    return a->fleet ? fleet_model(a->fleet) : NULL;
+    return a->fleet ? fleet_model(a->fleet) : a->snapshot;
+}
+
+/* Reads the cache of A->ctx into A->snapshot (a small local file, once per
+ * connect, like the config): the first frame is drawn from it, stale. */
+static void app_cache_load(struct app *a)
+{
+    char *cause = NULL;
+
+    fleet_model_free(a->snapshot);
+    a->snapshot = NULL;
+    free(a->cache_path);
+    a->cache_path = cache_path(a->ctx->name);
+    a->cache_saved_ms = loop_now_ms();
+    a->cache_round = 0;
+    if (!a->cache_path)
+        return;
+    a->snapshot = cache_load(a->cache_path, &cause);
+    if (!a->snapshot) {
+        log_msg("ui: cache: %s", cause);
+        free(cause);
+    }
+}
+
+/* Writes the model after a complete fresh round, at most every
+ * APP_CACHE_EVERY_MS (FORCE: whenever there is an unsaved round, at
+ * exit).  Called from the fleet's change callback (a timer), never while
+ * drawing. */
+static void app_cache_save(struct app *a, int force)
+{
+    const struct fleet_model *m = a->fleet ? fleet_model(a->fleet) : NULL;
+    int64_t now = loop_now_ms();
+    char *cause = NULL;
+
+    if (!m || !a->cache_path || m->rounds == a->cache_round ||
+        m->status != FLEET_STATUS_OK || m->from_cache)
+        return;
+    if (!force && now - a->cache_saved_ms < APP_CACHE_EVERY_MS &&
+        a->cache_round != 0)
+        return;
+    a->cache_round = m->rounds;
+    a->cache_saved_ms = now;
+    if (cache_save(m, a->cache_path, &cause) != 0) {
+        log_msg("ui: cache: %s", cause);
+        free(cause);
+    }
 }
 
 static void app_flash_clear(struct loop *l, uint64_t id, void *arg)
@@ -117,6 +165,7 @@ static void app_on_change(void *arg)
                 (long long)app_now_us());
         fflush(a->trace);
     }
+    app_cache_save(a, 0);
 }
 
 static void app_start_fleet(struct app *a)
@@ -133,6 +182,8 @@ static void app_start_fleet(struct app *a)
     }
     a->machines = machines_new(a->http);
     a->fleet = fleet_new(a->loop, a->machines, a->ctx, a->s, NULL);
+    fleet_adopt(a->fleet, a->snapshot); /* the first frame: the cache */
+    a->snapshot = NULL;
     fleet_set_on_change(a->fleet, app_on_change, a);
     fleet_set_focus(a->fleet, a->view == APP_VIEW_FLEET ? NULL : a->cluster);
     if (a->paused)
@@ -162,6 +213,7 @@ static void app_on_platform(const struct platform_result *r, void *arg)
 /* Frees the fleet, the API client and any platform start in progress. */
 static void app_disconnect(struct app *a)
 {
+    app_cache_save(a, 1);
     fleet_free(a->fleet);
     a->fleet = NULL;
     machines_free(a->machines);
@@ -175,6 +227,7 @@ static void app_disconnect(struct app *a)
 void app_connect(struct app *a)
 {
     app_disconnect(a);
+    app_cache_load(a);
     a->model_gen = 0;
     free(a->connect_msg);
     a->connect_err = 0;
@@ -353,6 +406,8 @@ int ui_run(const struct cli *cli, struct settings *s, struct context_set *set)
 
     rc = loop_run(a.loop, &cause);
     app_disconnect(&a);
+    fleet_model_free(a.snapshot);
+    free(a.cache_path);
     term_stop();
     if (rc != 0) {
         fprintf(stderr, "pgdeck: %s\n", cause);

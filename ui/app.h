@@ -12,7 +12,8 @@
  * The model is read through fleet_model(); names (cluster, node id), not
  * pointers, are kept across turns (fleet.h's rule).
  *
- * Files: app.c (start, connect, loop wiring, teardown), input.c (keys,
+ * Files: app.c (start, connect, the snapshot cache, loop wiring,
+ * teardown), input.c (keys,
  * the input line, `:` commands), draw.c (title, status, hints, too-small
  * screen, cell drawing), view_fleet.c, view_cluster.c, view_text.c (node
  * details and help: scrolled lines).
@@ -89,6 +90,13 @@ struct app {
     struct fleet *fleet;
     char *connect_msg; /* "starting the local platform...", an error */
     int connect_err;
+    /* The last-snapshot cache: the model shown before the fleet exists
+     * (adopted by it when it starts), the file of A->ctx, when and after
+     * which round it was last written. */
+    struct fleet_model *snapshot;
+    char *cache_path;
+    int64_t cache_saved_ms;
+    uint64_t cache_round;
 
     struct keys *keys;
     struct theme theme;
@@ -132,7 +140,7 @@ int app_switch_context(struct app *a, const char *name);
 /* Applies the theme NAME (mono when colors are off).  Returns 0, or -1
  * with *cause set. */
 int app_set_theme(struct app *a, const char *name, char **cause);
-/* The model, or NULL before the fleet exists. */
+/* The model: the fleet's, else the cached snapshot, else NULL. */
 const struct fleet_model *app_model(const struct app *a);
 /* Shows MSG (copied) in the status line for a few seconds. */
 void app_flash(struct app *a, int err, const char *fmt, ...)

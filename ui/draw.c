@@ -10,6 +10,7 @@
 
 #include "ui/app.h"
 #include "ui/curses_compat.h"
+#include "ui/format.h"
 #include "ui/palette.h"
 #include "ui/text.h"
 
@@ -31,6 +32,13 @@ static void draw_clear_line(int y)
     wclrtoeol(stdscr);
 }
 
+/* Sets stdscr's attributes to AT, color pair included: wattr_set() takes
+ * the pair from its own argument and drops AT's COLOR_PAIR bits. */
+static void draw_attr(attr_t at)
+{
+    wattr_set(stdscr, at & ~(attr_t)A_COLOR, (short)PAIR_NUMBER(at), NULL);
+}
+
 void draw_text(struct app *a, int y, int x, int w, enum theme_role role,
                const char *text)
 {
@@ -39,10 +47,9 @@ void draw_text(struct app *a, int y, int x, int w, enum theme_role role,
     if (w <= 0)
         return;
     text_clip(&b, text, (size_t)w, a->utf8);
-    wattr_set(stdscr, palette_attr(role), 0, NULL);
-    /* colour pairs live in the attribute (COLOR_PAIR), so no pair arg */
+    draw_attr(palette_attr(role));
     mvwaddstr(stdscr, y, x, buf_str(&b));
-    wattr_set(stdscr, A_NORMAL, 0, NULL);
+    draw_attr(A_NORMAL);
     buf_free(&b);
 }
 
@@ -61,7 +68,7 @@ void draw_row(struct app *a, int y, const struct table_col *cols, size_t n,
         if (widths[i] <= 0)
             continue;
         if (x > 0) {
-            wattr_set(stdscr, sel ? sel : A_NORMAL, 0, NULL);
+            draw_attr(sel ? sel : A_NORMAL);
             mvwaddch(stdscr, y, x - 1, ' ');
         }
         buf_reset(&b);
@@ -70,25 +77,25 @@ void draw_row(struct app *a, int y, const struct table_col *cols, size_t n,
         at = palette_attr(roles ? roles[i] : THEME_ROLE_NORMAL);
         if (selected)
             at = (at & ~(attr_t)A_COLOR) | sel | A_REVERSE;
-        wattr_set(stdscr, at, 0, NULL);
+        draw_attr(at);
         mvwaddstr(stdscr, y, x, buf_str(&b));
         x += widths[i] + 1;
     }
-    wattr_set(stdscr, sel ? sel : A_NORMAL, 0, NULL);
+    draw_attr(sel ? sel : A_NORMAL);
     for (x = x > 0 ? x - 1 : 0; x < width; x++)
         mvwaddch(stdscr, y, x, ' ');
-    wattr_set(stdscr, A_NORMAL, 0, NULL);
+    draw_attr(A_NORMAL);
     buf_free(&b);
 }
 
 void draw_rule(struct app *a, int y, int w)
 {
-    wattr_set(stdscr, palette_attr(THEME_ROLE_BORDER), 0, NULL);
+    draw_attr(palette_attr(THEME_ROLE_BORDER));
     if (a->utf8 || !settings_num(a->s, SETTINGS_ASCII))
         mvwhline(stdscr, y, 0, ACS_HLINE, w);
     else
         mvwhline(stdscr, y, 0, '-', w);
-    wattr_set(stdscr, A_NORMAL, 0, NULL);
+    draw_attr(A_NORMAL);
 }
 
 enum theme_role draw_lag_role(const struct app *a, int64_t bytes, int64_t ms)
@@ -148,6 +155,7 @@ static void draw_title(struct app *a, const struct layout_areas *ar)
     struct buf l = BUF_INIT, r = BUF_INIT;
     const char *sep = draw_sep(a);
     int64_t every = a->fleet ? fleet_interval(a->fleet) : 0;
+    char when[16] = "never";
     int rw;
 
     buf_printf(&l, " pgdeck%s%s%s", sep, a->ctx->name, sep);
@@ -171,25 +179,34 @@ static void draw_title(struct app *a, const struct layout_areas *ar)
         buf_printf(&r, "PAUSED%s", sep);
     if (every > 0)
         buf_printf(&r, "every %llds%s", (long long)(every / 1000), sep);
+    if (m && m->api.updated_ms > 0) {
+        time_t t = (time_t)(m->api.updated_ms / 1000);
+        struct tm tm;
+
+        localtime_r(&t, &tm);
+        strftime(when, sizeof when, "%H:%M:%S", &tm);
+    }
     if (!m)
         buf_puts(&r, "connecting ");
-    else if (m->status == FLEET_STATUS_STARTING)
-        buf_puts(&r, m->from_cache ? "~ cached " : "loading ");
-    else if (m->status != FLEET_STATUS_OK || m->api.stale) {
-        char when[16] = "never";
+    else if (m->from_cache) {
+        char age[UI_FMT_CAP];
+        struct timespec ts;
 
-        if (m->api.updated_ms > 0) {
-            time_t t = (time_t)(m->api.updated_ms / 1000);
-            struct tm tm;
-
-            localtime_r(&t, &tm);
-            strftime(when, sizeof when, "%H:%M:%S", &tm);
-        }
+        clock_gettime(CLOCK_REALTIME, &ts);
+        format_age(m->api.updated_ms > 0
+                       ? (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+                             m->api.updated_ms
+                       : -1,
+                   age, sizeof age);
+        buf_printf(&r, "~ from cache %s, %s ", when, age);
+    } else if (m->status == FLEET_STATUS_STARTING)
+        buf_puts(&r, "loading ");
+    else if (m->status != FLEET_STATUS_OK || m->api.stale)
         buf_printf(&r, "~ stale since %s ", when);
-    } else
+    else
         buf_puts(&r, "live ");
     rw = (int)text_width(buf_str(&r), a->utf8);
-    wattr_set(stdscr, palette_attr(THEME_ROLE_TITLE), 0, NULL);
+    draw_attr(palette_attr(THEME_ROLE_TITLE));
     mvwhline(stdscr, ar->title_y, 0, ' ', ar->cols);
     draw_text(a, ar->title_y, 0, ar->cols - rw - 1, THEME_ROLE_TITLE,
               buf_str(&l));

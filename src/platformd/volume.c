@@ -388,6 +388,9 @@ int vol_usage(const char *id, uint64_t size_bytes, struct vol_usage *u,
         u->blocks_free = sv.f_bfree;
         u->blocks_avail = sv.f_bavail;
         u->bytes_used = (uint64_t)(sv.f_blocks - sv.f_bfree) * sv.f_frsize;
+        /* What the filesystem holds, less ext4's own metadata: the same
+         * figure blocks x block_size gives, as on Fly. */
+        u->bytes_total = (uint64_t)sv.f_blocks * sv.f_frsize;
     } else {
         uint64_t used = vol_tree_bytes(dir);
 

@@ -9,7 +9,20 @@ export srcdir builddir
 out=$(mktemp /tmp/pgdeck-bench.XXXXXX)
 trap 'rm -f "$out"' EXIT
 rc=0
-for b in list-latency replica-add failover-outage fleet-refresh; do
+# The benches below first, then every other tests/bench/*.sh (each prints
+# RESULT lines); BENCHES="name ..." runs only those.
+if [ -z "${BENCHES:-}" ]; then
+    BENCHES="list-latency replica-add failover-outage fleet-refresh"
+    for f in "$srcdir"/tests/bench/*.sh; do
+        b=${f##*/}
+        b=${b%.sh}
+        case " run-all $BENCHES " in
+        *" $b "*) ;;
+        *) BENCHES="$BENCHES $b" ;;
+        esac
+    done
+fi
+for b in $BENCHES; do
     echo "== $b" >&2
     if ! sh "$srcdir/tests/bench/$b.sh" >"$out.$b" 2>"$out.$b.err"; then
         echo "$b FAILED:" >&2
