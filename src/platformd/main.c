@@ -39,6 +39,7 @@ struct main_opts {
     const char *seed;
     int faults;
     int foreground;
+    long long day_ms;
     enum vol_mode vmode;
 };
 
@@ -47,7 +48,8 @@ static void main_usage(FILE *f)
     fprintf(f,
             "usage: pgdeck-platformd [--state-dir DIR] [--listen ADDR:PORT]\n"
             "                        [--seed demo] [--enable-faults]\n"
-            "                        [--volumes dir|loop] [--foreground]\n"
+            "                        [--volumes dir|loop] [--day SECONDS]\n"
+            "                        [--foreground]\n"
             "       pgdeck-platformd --help | --version\n"
             "\n"
             "The local platform: the Fly Machines API on loopback, backed by\n"
@@ -63,6 +65,10 @@ static void main_usage(FILE *f)
             "  --enable-faults    serve the /admin fault-injection endpoints\n"
             "  --volumes MODE     dir (default) or loop (root: real ext4 "
             "images)\n"
+            "  --day SECONDS      length of a day for automatic snapshots "
+            "and their\n"
+            "                     retention (default 86400; for drills and "
+            "tests)\n"
             "  --foreground       do not daemonize\n",
             MAIN_DEFAULT_LISTEN);
 }
@@ -92,6 +98,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
         {"seed", required_argument, NULL, 'S'},
         {"enable-faults", no_argument, NULL, 'F'},
         {"volumes", required_argument, NULL, 'V'},
+        {"day", required_argument, NULL, 'd'},
         {"foreground", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'v'},
@@ -137,6 +144,22 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
                 return 2;
             }
             break;
+        case 'd': {
+            char *end;
+            long long v;
+
+            errno = 0;
+            v = strtoll(optarg, &end, 10);
+            if (errno || end == optarg || *end || v < 1 || v > 86400) {
+                fprintf(stderr,
+                        "pgdeck-platformd: --day takes whole seconds from 1 "
+                        "to 86400, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            o->day_ms = v * 1000;
+            break;
+        }
         case 'f':
             o->foreground = 1;
             break;
@@ -250,6 +273,7 @@ int main(int argc, char **argv)
         return 1;
     }
     main_restore();
+    monitor_set_day_ms(o.day_ms);
     if (monitor_start(&cause) == -1 ||
         (o.seed && seed_demo_start(&cause) == -1)) {
         log_msg("start failed: %s", cause);

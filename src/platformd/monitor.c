@@ -194,6 +194,13 @@ static void monitor_free_item(struct monitor_item *it)
     }
 }
 
+static long long monitor_day_ms = MONITOR_DAY_MS;
+
+void monitor_set_day_ms(long long ms)
+{
+    monitor_day_ms = ms > 0 ? ms : MONITOR_DAY_MS;
+}
+
 /* Daily snapshots and retention (lock held; dropped while copying). */
 static void monitor_snapshots(void)
 {
@@ -206,7 +213,7 @@ static void monitor_snapshots(void)
         if (v->destroyed || v->busy)
             continue;
         if (v->auto_backup_enabled &&
-            now - v->last_auto_snapshot_ms >= MONITOR_SNAPSHOT_EVERY_MS) {
+            now - v->last_auto_snapshot_ms >= monitor_day_ms) {
             char *cause = NULL;
 
             v->last_auto_snapshot_ms = now;
@@ -219,7 +226,7 @@ static void monitor_snapshots(void)
             struct st_snapshot *s = v->snaps[j];
             char *cause = NULL;
 
-            if (s->created_ms + (long long)s->retention_days * 86400000LL >
+            if (s->created_ms + (long long)s->retention_days * monitor_day_ms >
                 now) {
                 j++;
                 continue;

@@ -20,7 +20,14 @@
 
 #define MONITOR_INTERVAL_MS 3000
 #define MONITOR_READONLY_PCT 90
-#define MONITOR_SNAPSHOT_EVERY_MS (24LL * 3600 * 1000)
+#define MONITOR_DAY_MS (24LL * 3600 * 1000)
+
+/*
+ * The length of a "day" for the automatic snapshots and their retention:
+ * MONITOR_DAY_MS unless --day shortens it for drills and tests.  Call
+ * before monitor_start().
+ */
+void monitor_set_day_ms(long long ms);
 
 /* Starts the thread.  Returns 0, or -1 with *cause. */
 int monitor_start(char **cause);
