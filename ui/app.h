@@ -13,10 +13,9 @@
  * pointers, are kept across turns (fleet.h's rule).
  *
  * Files: app.c (start, connect, the snapshot cache, loop wiring,
- * teardown), input.c (keys,
- * the input line, `:` commands), draw.c (title, status, hints, too-small
- * screen, cell drawing), view_fleet.c, view_cluster.c, view_text.c (node
- * details and help: scrolled lines).
+ * teardown), input.c (keys, the input line, `:` commands), draw.c (title,
+ * status, hints, too-small screen, cell drawing), view_fleet.c,
+ * view_cluster.c, view_text.c (node details and help: scrolled lines).
  */
 #ifndef PGDECK_UI_APP_H
 #define PGDECK_UI_APP_H
