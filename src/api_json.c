@@ -160,6 +160,54 @@ int api_json_end(cJSON *tree, int rc, char *err, char **cause)
     return rc;
 }
 
+int api_json_decode_one(const char *json, size_t len, const char *root,
+                        void *out, size_t size,
+                        int (*body)(const struct api_json *top, void *dst),
+                        void (*fini)(void *dst), char **cause)
+{
+    struct api_json top;
+    char *err = NULL;
+    cJSON *tree;
+    int rc = -1;
+
+    memset(out, 0, size);
+    tree = api_json_parse(json, len, root, &top, &err);
+    if (tree)
+        rc = body(&top, out);
+    if (rc < 0 && fini)
+        fini(out);
+    return api_json_end(tree, rc, err, cause);
+}
+
+int api_json_decode_list(const char *json, size_t len, const char *root,
+                         size_t size,
+                         int (*body)(const struct api_json *el, void *dst),
+                         void (*fini)(void *dst), void **out, size_t *n,
+                         char **cause)
+{
+    struct api_json top;
+    char *err = NULL;
+    cJSON *tree;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    tree = api_json_parse(json, len, root, &top, &err);
+    if (tree)
+        rc = api_json_objects(&top, NULL, size, body, fini, out, n);
+    return api_json_end(tree, rc, err, cause);
+}
+
+void api_json_free_list(void *v, size_t n, size_t size, void (*fini)(void *dst))
+{
+    char *mem = v;
+    size_t i;
+
+    for (i = 0; mem && i < n; i++)
+        fini(mem + i * size);
+    free(v);
+}
+
 int api_json_want_object(const struct api_json *v)
 {
     if (!cJSON_IsObject(v->item))

@@ -52,6 +52,36 @@ cJSON *api_json_parse(const char *json, size_t len, const char *root,
 int api_json_end(cJSON *tree, int rc, char *err, char **cause);
 
 /*
+ * A whole decoder for one value: zero SIZE bytes at OUT, parse LEN bytes of
+ * JSON with the root named ROOT (as api_json_parse), run BODY on the root,
+ * and on any failure call FINI on OUT (when FINI is not NULL; BODY must leave
+ * OUT clearable) so nothing stays allocated.  0, or -1 with *CAUSE set
+ * (allocated, caller frees; CAUSE may be NULL).
+ */
+int api_json_decode_one(const char *json, size_t len, const char *root,
+                        void *out, size_t size,
+                        int (*body)(const struct api_json *top, void *dst),
+                        void (*fini)(void *dst), char **cause);
+
+/*
+ * A whole decoder for a body that is an array of objects, named ROOT in
+ * messages ("ROOT[i].field"): each element is SIZE bytes, filled by BODY and
+ * cleared by FINI as in api_json_objects().  Sets *OUT (NULL when empty or
+ * on failure; free the elements with api_json_free_list) and *N.  0, or -1
+ * with *CAUSE set (allocated, caller frees; CAUSE may be NULL).
+ */
+int api_json_decode_list(const char *json, size_t len, const char *root,
+                         size_t size,
+                         int (*body)(const struct api_json *el, void *dst),
+                         void (*fini)(void *dst), void **out, size_t *n,
+                         char **cause);
+
+/* FINI on each of the N elements of SIZE bytes at V (may be NULL), then free V.
+ */
+void api_json_free_list(void *v, size_t n, size_t size,
+                        void (*fini)(void *dst));
+
+/*
  * Store "<path of O, then KEY>: <message>" in *O->cause unless a message is
  * already there; KEY may be NULL for O itself.  Always returns -1.
  */

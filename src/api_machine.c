@@ -163,9 +163,8 @@ static void machine_config_clear(struct api_machine_config *c)
     free(c->guest.cpu_kind);
     api_map_free(&c->env);
     api_map_free(&c->metadata);
-    for (i = 0; i < c->n_mounts; i++)
-        machine_mount_clear(&c->mounts[i]);
-    free(c->mounts);
+    api_json_free_list(c->mounts, c->n_mounts, sizeof *c->mounts,
+                       machine_mount_clear);
     free(c->restart_policy);
     for (i = 0; i < c->n_checks; i++)
         machine_check_config_clear(&c->checks[i]);
@@ -287,7 +286,6 @@ static int machine_object(const struct api_json *o, void *dst)
 static void machine_clear(void *dst)
 {
     struct api_machine *m = dst;
-    size_t i;
 
     free(m->id);
     free(m->name);
@@ -303,49 +301,29 @@ static void machine_clear(void *dst)
     free(m->image_ref.tag);
     free(m->image_ref.digest);
     api_map_free(&m->image_ref.labels);
-    for (i = 0; i < m->n_checks; i++)
-        machine_check_status_clear(&m->checks[i]);
-    free(m->checks);
-    for (i = 0; i < m->n_events; i++)
-        machine_event_clear(&m->events[i]);
-    free(m->events);
+    api_json_free_list(m->checks, m->n_checks, sizeof *m->checks,
+                       machine_check_status_clear);
+    api_json_free_list(m->events, m->n_events, sizeof *m->events,
+                       machine_event_clear);
     memset(m, 0, sizeof *m);
 }
 
 int api_machine_decode(const char *json, size_t len, struct api_machine *out,
                        char **cause)
 {
-    struct api_json top;
-    char *err = NULL;
-    cJSON *tree;
-    int rc = -1;
-
-    memset(out, 0, sizeof *out);
-    tree = api_json_parse(json, len, "machine", &top, &err);
-    if (tree)
-        rc = machine_object(&top, out);
-    if (rc < 0)
-        machine_clear(out);
-    return api_json_end(tree, rc, err, cause);
+    return api_json_decode_one(json, len, "machine", out, sizeof *out,
+                               machine_object, machine_clear, cause);
 }
 
 int api_machines_decode(const char *json, size_t len, struct api_machine **out,
                         size_t *n, char **cause)
 {
-    struct api_json top;
-    char *err = NULL;
-    void *v = NULL;
-    cJSON *tree;
-    int rc = -1;
+    void *v;
+    int rc = api_json_decode_list(json, len, "machines", sizeof **out,
+                                  machine_object, machine_clear, &v, n, cause);
 
-    *out = NULL;
-    *n = 0;
-    tree = api_json_parse(json, len, "machines", &top, &err);
-    if (tree)
-        rc = api_json_objects(&top, NULL, sizeof **out, machine_object,
-                              machine_clear, &v, n);
     *out = v;
-    return api_json_end(tree, rc, err, cause);
+    return rc;
 }
 
 void api_machine_free(struct api_machine *m)
@@ -356,11 +334,7 @@ void api_machine_free(struct api_machine *m)
 
 void api_machines_free(struct api_machine *v, size_t n)
 {
-    size_t i;
-
-    for (i = 0; v && i < n; i++)
-        machine_clear(&v[i]);
-    free(v);
+    api_json_free_list(v, n, sizeof *v, machine_clear);
 }
 
 const char *api_machine_env(const struct api_machine *m, const char *key)

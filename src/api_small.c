@@ -13,11 +13,24 @@
  * metadata, error bodies, and the string map every decoder uses.
  */
 
+/* The apps envelope: {"total_apps": N, "apps": [...]}. */
+struct small_apps {
+    void *v;
+    size_t n;
+};
+
 static int small_app(const struct api_json *o, void *dst);
 static void small_app_clear(void *dst);
-static int small_lease(const struct api_json *top, struct api_lease *l);
-static int small_exec(const struct api_json *top, struct api_exec_result *r);
-static int small_start(const struct api_json *top, struct api_start *s);
+static int small_apps(const struct api_json *top, void *dst);
+static int small_lease(const struct api_json *top, void *dst);
+static void small_lease_clear(void *dst);
+static int small_exec(const struct api_json *top, void *dst);
+static void small_exec_clear(void *dst);
+static int small_ok(const struct api_json *top, void *dst);
+static void small_ok_clear(void *dst);
+static int small_start(const struct api_json *top, void *dst);
+static void small_start_clear(void *dst);
+static int small_metadata(const struct api_json *top, void *dst);
 
 static int small_app(const struct api_json *o, void *dst)
 {
@@ -57,40 +70,33 @@ static void small_app_clear(void *dst)
 int api_app_decode(const char *json, size_t len, struct api_app *out,
                    char **cause)
 {
-    struct api_json top;
-    char *err = NULL;
-    cJSON *tree;
-    int rc = -1;
+    return api_json_decode_one(json, len, "app", out, sizeof *out, small_app,
+                               small_app_clear, cause);
+}
 
-    memset(out, 0, sizeof *out);
-    tree = api_json_parse(json, len, "app", &top, &err);
-    if (tree)
-        rc = small_app(&top, out);
-    if (rc < 0)
-        small_app_clear(out);
-    return api_json_end(tree, rc, err, cause);
+static int small_apps(const struct api_json *top, void *dst)
+{
+    struct small_apps *l = dst;
+    int64_t total;
+
+    /* total_apps is checked for its type only: the list is what counts. */
+    if (api_json_want_object(top) < 0 ||
+        api_json_i64(top, "total_apps", 0, INT64_MAX, &total) < 0)
+        return -1;
+    return api_json_objects(top, "apps", sizeof(struct api_app), small_app,
+                            small_app_clear, &l->v, &l->n);
 }
 
 int api_apps_decode(const char *json, size_t len, struct api_app **out,
                     size_t *n, char **cause)
 {
-    struct api_json top;
-    char *err = NULL;
-    void *v = NULL;
-    cJSON *tree;
-    int64_t total;
-    int rc = -1;
+    struct small_apps l;
+    int rc = api_json_decode_one(json, len, "", &l, sizeof l, small_apps, NULL,
+                                 cause);
 
-    *out = NULL;
-    *n = 0;
-    tree = api_json_parse(json, len, "", &top, &err);
-    /* total_apps is checked for its type only: the list is what counts. */
-    if (tree && api_json_want_object(&top) == 0 &&
-        api_json_i64(&top, "total_apps", 0, INT64_MAX, &total) == 0)
-        rc = api_json_objects(&top, "apps", sizeof **out, small_app,
-                              small_app_clear, &v, n);
-    *out = v;
-    return api_json_end(tree, rc, err, cause);
+    *out = l.v;
+    *n = l.n;
+    return rc;
 }
 
 void api_app_free(struct api_app *a)
@@ -101,15 +107,12 @@ void api_app_free(struct api_app *a)
 
 void api_apps_free(struct api_app *v, size_t n)
 {
-    size_t i;
-
-    for (i = 0; v && i < n; i++)
-        small_app_clear(&v[i]);
-    free(v);
+    api_json_free_list(v, n, sizeof *v, small_app_clear);
 }
 
-static int small_lease(const struct api_json *top, struct api_lease *l)
+static int small_lease(const struct api_json *top, void *dst)
 {
+    struct api_lease *l = dst;
     struct api_json data;
 
     if (api_json_want_object(top) < 0 ||
@@ -126,27 +129,10 @@ static int small_lease(const struct api_json *top, struct api_lease *l)
     return 0;
 }
 
-int api_lease_decode(const char *json, size_t len, struct api_lease *out,
-                     char **cause)
+static void small_lease_clear(void *dst)
 {
-    struct api_json top;
-    char *err = NULL;
-    cJSON *tree;
-    int rc = -1;
+    struct api_lease *l = dst;
 
-    memset(out, 0, sizeof *out);
-    tree = api_json_parse(json, len, "", &top, &err);
-    if (tree)
-        rc = small_lease(&top, out);
-    if (rc < 0)
-        api_lease_free(out);
-    return api_json_end(tree, rc, err, cause);
-}
-
-void api_lease_free(struct api_lease *l)
-{
-    if (!l)
-        return;
     free(l->status);
     free(l->message);
     free(l->nonce);
@@ -156,8 +142,23 @@ void api_lease_free(struct api_lease *l)
     memset(l, 0, sizeof *l);
 }
 
-static int small_exec(const struct api_json *top, struct api_exec_result *r)
+int api_lease_decode(const char *json, size_t len, struct api_lease *out,
+                     char **cause)
 {
+    return api_json_decode_one(json, len, "", out, sizeof *out, small_lease,
+                               small_lease_clear, cause);
+}
+
+void api_lease_free(struct api_lease *l)
+{
+    if (l)
+        small_lease_clear(l);
+}
+
+static int small_exec(const struct api_json *top, void *dst)
+{
+    struct api_exec_result *r = dst;
+
     if (api_json_want_object(top) < 0 ||
         api_json_int(top, "exit_code", INT_MIN, INT_MAX, &r->exit_code) < 0 ||
         api_json_int(top, "exit_signal", INT_MIN, INT_MAX, &r->exit_signal) <
@@ -168,61 +169,63 @@ static int small_exec(const struct api_json *top, struct api_exec_result *r)
     return 0;
 }
 
-int api_exec_decode(const char *json, size_t len, struct api_exec_result *out,
-                    char **cause)
+static void small_exec_clear(void *dst)
 {
-    struct api_json top;
-    char *err = NULL;
-    cJSON *tree;
-    int rc = -1;
+    struct api_exec_result *r = dst;
 
-    memset(out, 0, sizeof *out);
-    tree = api_json_parse(json, len, "", &top, &err);
-    if (tree)
-        rc = small_exec(&top, out);
-    if (rc < 0)
-        api_exec_free(out);
-    return api_json_end(tree, rc, err, cause);
-}
-
-void api_exec_free(struct api_exec_result *r)
-{
-    if (!r)
-        return;
     free(r->stdout_text);
     free(r->stderr_text);
     memset(r, 0, sizeof *r);
 }
 
-int api_ok_decode(const char *json, size_t len, struct api_ok *out,
-                  char **cause)
+int api_exec_decode(const char *json, size_t len, struct api_exec_result *out,
+                    char **cause)
 {
-    struct api_json top;
-    char *err = NULL;
-    cJSON *tree;
-    int rc = -1;
-
-    memset(out, 0, sizeof *out);
-    tree = api_json_parse(json, len, "", &top, &err);
-    if (tree && api_json_want_object(&top) == 0 &&
-        api_json_bool(&top, "ok", &out->ok) == 0 &&
-        api_json_str(&top, "state", &out->state) == 0)
-        rc = 0;
-    if (rc < 0)
-        api_ok_free(out);
-    return api_json_end(tree, rc, err, cause);
+    return api_json_decode_one(json, len, "", out, sizeof *out, small_exec,
+                               small_exec_clear, cause);
 }
 
-void api_ok_free(struct api_ok *o)
+void api_exec_free(struct api_exec_result *r)
 {
-    if (!o)
-        return;
+    if (r)
+        small_exec_clear(r);
+}
+
+static int small_ok(const struct api_json *top, void *dst)
+{
+    struct api_ok *o = dst;
+
+    if (api_json_want_object(top) < 0 || api_json_bool(top, "ok", &o->ok) < 0 ||
+        api_json_str(top, "state", &o->state) < 0)
+        return -1;
+    return 0;
+}
+
+static void small_ok_clear(void *dst)
+{
+    struct api_ok *o = dst;
+
     free(o->state);
     memset(o, 0, sizeof *o);
 }
 
-static int small_start(const struct api_json *top, struct api_start *s)
+int api_ok_decode(const char *json, size_t len, struct api_ok *out,
+                  char **cause)
 {
+    return api_json_decode_one(json, len, "", out, sizeof *out, small_ok,
+                               small_ok_clear, cause);
+}
+
+void api_ok_free(struct api_ok *o)
+{
+    if (o)
+        small_ok_clear(o);
+}
+
+static int small_start(const struct api_json *top, void *dst)
+{
+    struct api_start *s = dst;
+
     if (api_json_want_object(top) < 0 ||
         api_json_str(top, "previous_state", &s->previous_state) < 0 ||
         api_json_str(top, "status", &s->status) < 0 ||
@@ -233,27 +236,10 @@ static int small_start(const struct api_json *top, struct api_start *s)
     return 0;
 }
 
-int api_start_decode(const char *json, size_t len, struct api_start *out,
-                     char **cause)
+static void small_start_clear(void *dst)
 {
-    struct api_json top;
-    char *err = NULL;
-    cJSON *tree;
-    int rc = -1;
+    struct api_start *s = dst;
 
-    memset(out, 0, sizeof *out);
-    tree = api_json_parse(json, len, "", &top, &err);
-    if (tree)
-        rc = small_start(&top, out);
-    if (rc < 0)
-        api_start_free(out);
-    return api_json_end(tree, rc, err, cause);
-}
-
-void api_start_free(struct api_start *s)
-{
-    if (!s)
-        return;
     free(s->previous_state);
     free(s->status);
     free(s->message);
@@ -261,19 +247,29 @@ void api_start_free(struct api_start *s)
     memset(s, 0, sizeof *s);
 }
 
+int api_start_decode(const char *json, size_t len, struct api_start *out,
+                     char **cause)
+{
+    return api_json_decode_one(json, len, "", out, sizeof *out, small_start,
+                               small_start_clear, cause);
+}
+
+void api_start_free(struct api_start *s)
+{
+    if (s)
+        small_start_clear(s);
+}
+
+static int small_metadata(const struct api_json *top, void *dst)
+{
+    return api_json_map_self(top, dst);
+}
+
 int api_metadata_decode(const char *json, size_t len, struct api_map *out,
                         char **cause)
 {
-    struct api_json top;
-    char *err = NULL;
-    cJSON *tree;
-    int rc = -1;
-
-    memset(out, 0, sizeof *out);
-    tree = api_json_parse(json, len, "metadata", &top, &err);
-    if (tree)
-        rc = api_json_map_self(&top, out);
-    return api_json_end(tree, rc, err, cause);
+    return api_json_decode_one(json, len, "metadata", out, sizeof *out,
+                               small_metadata, NULL, cause);
 }
 
 void api_error_decode(const char *body, size_t len, int http_status,

@@ -15,7 +15,10 @@
 static int volume_object(const struct api_json *o, void *dst);
 static void volume_clear(void *dst);
 static int volume_snapshot(const struct api_json *o, void *dst);
+static int volume_extend(const struct api_json *top, void *dst);
+static void volume_extend_clear(void *dst);
 static void volume_snapshot_clear(void *dst);
+static int volume_snapshot_created(const struct api_json *top, void *dst);
 
 static int volume_object(const struct api_json *o, void *dst)
 {
@@ -69,60 +72,48 @@ static void volume_clear(void *dst)
 int api_volume_decode(const char *json, size_t len, struct api_volume *out,
                       char **cause)
 {
-    struct api_json top;
-    char *err = NULL;
-    cJSON *tree;
-    int rc = -1;
-
-    memset(out, 0, sizeof *out);
-    tree = api_json_parse(json, len, "volume", &top, &err);
-    if (tree)
-        rc = volume_object(&top, out);
-    if (rc < 0)
-        volume_clear(out);
-    return api_json_end(tree, rc, err, cause);
+    return api_json_decode_one(json, len, "volume", out, sizeof *out,
+                               volume_object, volume_clear, cause);
 }
 
 int api_volumes_decode(const char *json, size_t len, struct api_volume **out,
                        size_t *n, char **cause)
 {
-    struct api_json top;
-    char *err = NULL;
-    void *v = NULL;
-    cJSON *tree;
-    int rc = -1;
+    void *v;
+    int rc = api_json_decode_list(json, len, "volumes", sizeof **out,
+                                  volume_object, volume_clear, &v, n, cause);
 
-    *out = NULL;
-    *n = 0;
-    tree = api_json_parse(json, len, "volumes", &top, &err);
-    if (tree)
-        rc = api_json_objects(&top, NULL, sizeof **out, volume_object,
-                              volume_clear, &v, n);
     *out = v;
-    return api_json_end(tree, rc, err, cause);
+    return rc;
+}
+
+static int volume_extend(const struct api_json *top, void *dst)
+{
+    struct api_extend *e = dst;
+    struct api_json vol;
+    int rc;
+
+    if (api_json_want_object(top) < 0 ||
+        api_json_bool(top, "needs_restart", &e->needs_restart) < 0)
+        return -1;
+    rc = api_json_child(top, "volume", &vol);
+    if (rc == 0)
+        return api_json_fail(top, "volume", "missing");
+    if (rc < 0)
+        return -1;
+    return volume_object(&vol, &e->volume);
+}
+
+static void volume_extend_clear(void *dst)
+{
+    api_extend_free(dst);
 }
 
 int api_extend_decode(const char *json, size_t len, struct api_extend *out,
                       char **cause)
 {
-    struct api_json top, vol;
-    char *err = NULL;
-    cJSON *tree;
-    int rc = -1;
-
-    memset(out, 0, sizeof *out);
-    tree = api_json_parse(json, len, "", &top, &err);
-    if (tree && api_json_want_object(&top) == 0 &&
-        api_json_bool(&top, "needs_restart", &out->needs_restart) == 0) {
-        rc = api_json_child(&top, "volume", &vol);
-        if (rc == 0)
-            rc = api_json_fail(&top, "volume", "missing");
-        else if (rc > 0)
-            rc = volume_object(&vol, &out->volume);
-    }
-    if (rc < 0)
-        api_extend_free(out);
-    return api_json_end(tree, rc, err, cause);
+    return api_json_decode_one(json, len, "", out, sizeof *out, volume_extend,
+                               volume_extend_clear, cause);
 }
 
 static int volume_snapshot(const struct api_json *o, void *dst)
@@ -158,44 +149,36 @@ static void volume_snapshot_clear(void *dst)
 int api_snapshots_decode(const char *json, size_t len,
                          struct api_snapshot **out, size_t *n, char **cause)
 {
-    struct api_json top;
-    char *err = NULL;
-    void *v = NULL;
-    cJSON *tree;
-    int rc = -1;
+    void *v;
+    int rc = api_json_decode_list(json, len, "snapshots", sizeof **out,
+                                  volume_snapshot, volume_snapshot_clear, &v, n,
+                                  cause);
 
-    *out = NULL;
-    *n = 0;
-    tree = api_json_parse(json, len, "snapshots", &top, &err);
-    if (tree)
-        rc = api_json_objects(&top, NULL, sizeof **out, volume_snapshot,
-                              volume_snapshot_clear, &v, n);
     *out = v;
-    return api_json_end(tree, rc, err, cause);
+    return rc;
+}
+
+static int volume_snapshot_created(const struct api_json *top, void *dst)
+{
+    struct api_snapshot *s = dst;
+    struct api_json msg, backup;
+
+    if (api_json_want_object(top) < 0 || api_json_child(top, "Msg", &msg) < 0 ||
+        api_json_child(&msg, "backup", &backup) < 0 ||
+        api_json_str(&backup, "graph_id", &s->id) < 0 ||
+        api_json_str(&backup, "state", &s->status) < 0 ||
+        api_json_time(&backup, "created_at", &s->created_at_ms) < 0)
+        return -1;
+    s->digest = x_strdup("");
+    return 0;
 }
 
 int api_snapshot_created_decode(const char *json, size_t len,
                                 struct api_snapshot *out, char **cause)
 {
-    struct api_json top, msg, backup;
-    char *err = NULL;
-    cJSON *tree;
-    int rc = -1;
-
-    memset(out, 0, sizeof *out);
-    tree = api_json_parse(json, len, "", &top, &err);
-    if (tree && api_json_want_object(&top) == 0 &&
-        api_json_child(&top, "Msg", &msg) >= 0 &&
-        api_json_child(&msg, "backup", &backup) >= 0 &&
-        api_json_str(&backup, "graph_id", &out->id) == 0 &&
-        api_json_str(&backup, "state", &out->status) == 0 &&
-        api_json_time(&backup, "created_at", &out->created_at_ms) == 0) {
-        out->digest = x_strdup("");
-        rc = 0;
-    }
-    if (rc < 0)
-        volume_snapshot_clear(out);
-    return api_json_end(tree, rc, err, cause);
+    return api_json_decode_one(json, len, "", out, sizeof *out,
+                               volume_snapshot_created, volume_snapshot_clear,
+                               cause);
 }
 
 void api_volume_free(struct api_volume *v)
@@ -206,11 +189,7 @@ void api_volume_free(struct api_volume *v)
 
 void api_volumes_free(struct api_volume *v, size_t n)
 {
-    size_t i;
-
-    for (i = 0; v && i < n; i++)
-        volume_clear(&v[i]);
-    free(v);
+    api_json_free_list(v, n, sizeof *v, volume_clear);
 }
 
 void api_extend_free(struct api_extend *e)
@@ -229,9 +208,5 @@ void api_snapshot_free(struct api_snapshot *s)
 
 void api_snapshots_free(struct api_snapshot *v, size_t n)
 {
-    size_t i;
-
-    for (i = 0; v && i < n; i++)
-        volume_snapshot_clear(&v[i]);
-    free(v);
+    api_json_free_list(v, n, sizeof *v, volume_snapshot_clear);
 }

@@ -94,6 +94,8 @@ char *x_asprintf(const char *fmt, ...)
 
 void x_wipe(void *p, size_t n)
 {
+    if (!p || n == 0)
+        return;
 #ifdef HAVE_EXPLICIT_BZERO
     explicit_bzero(p, n);
 #else
