@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,27 +67,137 @@ fail:
     return -1;
 }
 
-static void persist_str(cJSON *o, const char *k, const char *v)
+/* How a record's member is stored in state.json. */
+enum persist_kind {
+    PERSIST_STR,  /* char *, JSON string or null */
+    PERSIST_INT,  /* int, JSON number */
+    PERSIST_LL,   /* long long, JSON number */
+    PERSIST_BOOL, /* int, JSON boolean */
+};
+
+/* One member of a record: its key in state.json, kind and place. */
+struct persist_field {
+    const char *key;
+    enum persist_kind kind;
+    size_t off;
+};
+
+/* The initialiser of a field: member M of struct T, stored as kind K. */
+#define PERSIST_F(t, m, k) #m, k, offsetof(struct t, m)
+#define PERSIST_N(a) (sizeof(a) / sizeof(a)[0])
+
+static const struct persist_field persist_app_fields[] = {
+    {PERSIST_F(st_app, id, PERSIST_STR)},
+    {PERSIST_F(st_app, name, PERSIST_STR)},
+    {PERSIST_F(st_app, org, PERSIST_STR)},
+    {PERSIST_F(st_app, role, PERSIST_STR)},
+    {PERSIST_F(st_app, operator_password, PERSIST_STR)},
+    {PERSIST_F(st_app, repl_password, PERSIST_STR)},
+    {PERSIST_F(st_app, next_node_id, PERSIST_INT)},
+    {PERSIST_F(st_app, created_ms, PERSIST_LL)},
+    {PERSIST_F(st_app, deleted, PERSIST_BOOL)},
+};
+
+/* A machine's members before its "config" ... */
+static const struct persist_field persist_machine_head[] = {
+    {PERSIST_F(st_machine, id, PERSIST_STR)},
+    {PERSIST_F(st_machine, app, PERSIST_STR)},
+    {PERSIST_F(st_machine, name, PERSIST_STR)},
+    {PERSIST_F(st_machine, region, PERSIST_STR)},
+    {PERSIST_F(st_machine, state, PERSIST_STR)},
+    {PERSIST_F(st_machine, instance_id, PERSIST_STR)},
+    {PERSIST_F(st_machine, private_ip, PERSIST_STR)},
+};
+
+/* ... and after it. */
+static const struct persist_field persist_machine_tail[] = {
+    {PERSIST_F(st_machine, created_ms, PERSIST_LL)},
+    {PERSIST_F(st_machine, updated_ms, PERSIST_LL)},
+    {PERSIST_F(st_machine, repmgr_node_id, PERSIST_INT)},
+    {PERSIST_F(st_machine, cordoned, PERSIST_BOOL)},
+    {PERSIST_F(st_machine, destroyed, PERSIST_BOOL)},
+    {PERSIST_F(st_machine, restart_count, PERSIST_INT)},
+};
+
+static const struct persist_field persist_lease_fields[] = {
+    {PERSIST_F(st_lease, nonce, PERSIST_STR)},
+    {PERSIST_F(st_lease, owner, PERSIST_STR)},
+    {PERSIST_F(st_lease, description, PERSIST_STR)},
+    {PERSIST_F(st_lease, expires_at, PERSIST_LL)},
+};
+
+/* An event's exit members, present when it has_exit. */
+static const struct persist_field persist_exit_fields[] = {
+    {PERSIST_F(st_event, exit_code, PERSIST_INT)},
+    {PERSIST_F(st_event, exit_signal, PERSIST_INT)},
+    {PERSIST_F(st_event, requested_stop, PERSIST_BOOL)},
+    {PERSIST_F(st_event, restarting, PERSIST_BOOL)},
+};
+
+static const struct persist_field persist_volume_fields[] = {
+    {PERSIST_F(st_volume, id, PERSIST_STR)},
+    {PERSIST_F(st_volume, app, PERSIST_STR)},
+    {PERSIST_F(st_volume, name, PERSIST_STR)},
+    {PERSIST_F(st_volume, region, PERSIST_STR)},
+    {PERSIST_F(st_volume, zone, PERSIST_STR)},
+    {PERSIST_F(st_volume, state, PERSIST_STR)},
+    {PERSIST_F(st_volume, size_gb, PERSIST_INT)},
+    {PERSIST_F(st_volume, encrypted, PERSIST_BOOL)},
+    {PERSIST_F(st_volume, attached_machine_id, PERSIST_STR)},
+    {PERSIST_F(st_volume, created_ms, PERSIST_LL)},
+    {PERSIST_F(st_volume, snapshot_retention, PERSIST_INT)},
+    {PERSIST_F(st_volume, auto_backup_enabled, PERSIST_BOOL)},
+    {PERSIST_F(st_volume, last_auto_snapshot_ms, PERSIST_LL)},
+    {PERSIST_F(st_volume, destroyed, PERSIST_BOOL)},
+};
+
+static const struct persist_field persist_snapshot_fields[] = {
+    {PERSIST_F(st_snapshot, id, PERSIST_STR)},
+    {PERSIST_F(st_snapshot, size, PERSIST_LL)},
+    {PERSIST_F(st_snapshot, volume_size, PERSIST_LL)},
+    {PERSIST_F(st_snapshot, digest, PERSIST_STR)},
+    {PERSIST_F(st_snapshot, created_ms, PERSIST_LL)},
+    {PERSIST_F(st_snapshot, retention_days, PERSIST_INT)},
+    {PERSIST_F(st_snapshot, automatic, PERSIST_BOOL)},
+};
+
+/* Adds the N members F of record REC to object O, in table order. */
+static void persist_put(cJSON *o, const void *rec,
+                        const struct persist_field *f, size_t n)
 {
-    if (v)
-        cJSON_AddStringToObject(o, k, v);
-    else
-        cJSON_AddNullToObject(o, k);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const char *p = (const char *)rec + f[i].off;
+        const char *s;
+
+        switch (f[i].kind) {
+        case PERSIST_STR:
+            s = *(char *const *)(const void *)p;
+            if (s)
+                cJSON_AddStringToObject(o, f[i].key, s);
+            else
+                cJSON_AddNullToObject(o, f[i].key);
+            break;
+        case PERSIST_INT:
+            cJSON_AddNumberToObject(o, f[i].key, *(const int *)(const void *)p);
+            break;
+        case PERSIST_LL:
+            cJSON_AddNumberToObject(
+                o, f[i].key, (double)*(const long long *)(const void *)p);
+            break;
+        case PERSIST_BOOL:
+            cJSON_AddBoolToObject(o, f[i].key, *(const int *)(const void *)p);
+            break;
+        }
+    }
 }
 
 static cJSON *persist_app(const struct st_app *a)
 {
     cJSON *o = cJSON_CreateObject();
 
-    persist_str(o, "id", a->id);
-    persist_str(o, "name", a->name);
-    persist_str(o, "org", a->org);
-    persist_str(o, "role", a->role);
-    persist_str(o, "operator_password", a->operator_password);
-    persist_str(o, "repl_password", a->repl_password);
-    cJSON_AddNumberToObject(o, "next_node_id", a->next_node_id);
-    cJSON_AddNumberToObject(o, "created_ms", (double)a->created_ms);
-    cJSON_AddBoolToObject(o, "deleted", a->deleted);
+    persist_put(o, a, persist_app_fields, PERSIST_N(persist_app_fields));
     return o;
 }
 
@@ -95,28 +206,12 @@ static cJSON *persist_machine(const struct st_machine *m)
     cJSON *o = cJSON_CreateObject(), *ev = cJSON_AddArrayToObject(o, "events");
     size_t i;
 
-    persist_str(o, "id", m->id);
-    persist_str(o, "app", m->app);
-    persist_str(o, "name", m->name);
-    persist_str(o, "region", m->region);
-    persist_str(o, "state", m->state);
-    persist_str(o, "instance_id", m->instance_id);
-    persist_str(o, "private_ip", m->private_ip);
+    persist_put(o, m, persist_machine_head, PERSIST_N(persist_machine_head));
     cJSON_AddItemToObject(o, "config", cJSON_Duplicate(m->config, 1));
-    cJSON_AddNumberToObject(o, "created_ms", (double)m->created_ms);
-    cJSON_AddNumberToObject(o, "updated_ms", (double)m->updated_ms);
-    cJSON_AddNumberToObject(o, "repmgr_node_id", m->repmgr_node_id);
-    cJSON_AddBoolToObject(o, "cordoned", m->cordoned);
-    cJSON_AddBoolToObject(o, "destroyed", m->destroyed);
-    cJSON_AddNumberToObject(o, "restart_count", m->restart_count);
-    if (m->lease.nonce) {
-        cJSON *l = cJSON_AddObjectToObject(o, "lease");
-
-        persist_str(l, "nonce", m->lease.nonce);
-        persist_str(l, "owner", m->lease.owner);
-        persist_str(l, "description", m->lease.description);
-        cJSON_AddNumberToObject(l, "expires_at", (double)m->lease.expires_at);
-    }
+    persist_put(o, m, persist_machine_tail, PERSIST_N(persist_machine_tail));
+    if (m->lease.nonce)
+        persist_put(cJSON_AddObjectToObject(o, "lease"), &m->lease,
+                    persist_lease_fields, PERSIST_N(persist_lease_fields));
     for (i = 0; i < m->nevents; i++) {
         const struct st_event *e = &m->events[i];
         cJSON *j = cJSON_CreateObject();
@@ -125,12 +220,9 @@ static cJSON *persist_machine(const struct st_machine *m)
         cJSON_AddStringToObject(j, "status", e->status);
         cJSON_AddStringToObject(j, "source", e->source);
         cJSON_AddNumberToObject(j, "ts", (double)e->ts_ms);
-        if (e->has_exit) {
-            cJSON_AddNumberToObject(j, "exit_code", e->exit_code);
-            cJSON_AddNumberToObject(j, "exit_signal", e->exit_signal);
-            cJSON_AddBoolToObject(j, "requested_stop", e->requested_stop);
-            cJSON_AddBoolToObject(j, "restarting", e->restarting);
-        }
+        if (e->has_exit)
+            persist_put(j, e, persist_exit_fields,
+                        PERSIST_N(persist_exit_fields));
         cJSON_AddItemToArray(ev, j);
     }
     return o;
@@ -141,32 +233,12 @@ static cJSON *persist_volume(const struct st_volume *v)
     cJSON *o = cJSON_CreateObject(), *sn = cJSON_AddArrayToObject(o, "snaps");
     size_t i;
 
-    persist_str(o, "id", v->id);
-    persist_str(o, "app", v->app);
-    persist_str(o, "name", v->name);
-    persist_str(o, "region", v->region);
-    persist_str(o, "zone", v->zone);
-    persist_str(o, "state", v->state);
-    cJSON_AddNumberToObject(o, "size_gb", v->size_gb);
-    cJSON_AddBoolToObject(o, "encrypted", v->encrypted);
-    persist_str(o, "attached_machine_id", v->attached_machine_id);
-    cJSON_AddNumberToObject(o, "created_ms", (double)v->created_ms);
-    cJSON_AddNumberToObject(o, "snapshot_retention", v->snapshot_retention);
-    cJSON_AddBoolToObject(o, "auto_backup_enabled", v->auto_backup_enabled);
-    cJSON_AddNumberToObject(o, "last_auto_snapshot_ms",
-                            (double)v->last_auto_snapshot_ms);
-    cJSON_AddBoolToObject(o, "destroyed", v->destroyed);
+    persist_put(o, v, persist_volume_fields, PERSIST_N(persist_volume_fields));
     for (i = 0; i < v->nsnaps; i++) {
-        const struct st_snapshot *s = v->snaps[i];
         cJSON *j = cJSON_CreateObject();
 
-        persist_str(j, "id", s->id);
-        cJSON_AddNumberToObject(j, "size", (double)s->size);
-        cJSON_AddNumberToObject(j, "volume_size", (double)s->volume_size);
-        persist_str(j, "digest", s->digest);
-        cJSON_AddNumberToObject(j, "created_ms", (double)s->created_ms);
-        cJSON_AddNumberToObject(j, "retention_days", s->retention_days);
-        cJSON_AddBoolToObject(j, "automatic", s->automatic);
+        persist_put(j, v->snaps[i], persist_snapshot_fields,
+                    PERSIST_N(persist_snapshot_fields));
         cJSON_AddItemToArray(sn, j);
     }
     return o;
@@ -255,33 +327,45 @@ static long long persist_get_num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
 }
 
-static int persist_get_bool(const cJSON *o, const char *k)
+/*
+ * Sets the N members F of record REC from object O: a missing or mistyped
+ * key reads as NULL, 0 or false.  A string member's old value is freed.
+ */
+static void persist_get(const cJSON *o, void *rec,
+                        const struct persist_field *f, size_t n)
 {
-    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        void *p = (char *)rec + f[i].off;
+
+        switch (f[i].kind) {
+        case PERSIST_STR:
+            free(*(char **)p);
+            *(char **)p = persist_get_str(o, f[i].key);
+            break;
+        case PERSIST_INT:
+            *(int *)p = (int)persist_get_num(o, f[i].key);
+            break;
+        case PERSIST_LL:
+            *(long long *)p = persist_get_num(o, f[i].key);
+            break;
+        case PERSIST_BOOL:
+            *(int *)p =
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, f[i].key));
+            break;
+        }
+    }
 }
 
 static void persist_load_app(const cJSON *o)
 {
     struct st_app *a = x_calloc(1, sizeof *a);
 
-    a->id = persist_get_str(o, "id");
-    a->name = persist_get_str(o, "name");
-    a->org = persist_get_str(o, "org");
-    a->role = persist_get_str(o, "role");
-    a->operator_password = persist_get_str(o, "operator_password");
-    a->repl_password = persist_get_str(o, "repl_password");
-    a->next_node_id = (int)persist_get_num(o, "next_node_id");
-    a->created_ms = persist_get_num(o, "created_ms");
-    a->deleted = persist_get_bool(o, "deleted");
+    persist_get(o, a, persist_app_fields, PERSIST_N(persist_app_fields));
     if (!a->id || !a->name || !a->org) {
         log_msg("state.json: skipping an app without id/name/org");
-        free(a->id);
-        free(a->name);
-        free(a->org);
-        free(a->role);
-        free(a->operator_password);
-        free(a->repl_password);
-        free(a);
+        st_app_free(a);
         return;
     }
     if (!a->role)
@@ -298,42 +382,26 @@ static void persist_load_machine(const cJSON *o)
     const cJSON *lease = cJSON_GetObjectItemCaseSensitive(o, "lease");
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(o, "events");
     const cJSON *e;
-    char *id = persist_get_str(o, "id"), *app = persist_get_str(o, "app");
 
-    if (!id || !app || !cJSON_IsObject(cfg)) {
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "id")) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "app")) ||
+        !cJSON_IsObject(cfg)) {
         log_msg("state.json: skipping a machine without id/app/config");
-        free(id);
-        free(app);
         return;
     }
     m = st_machine_new();
-    m->id = id;
-    m->app = app;
-    m->name = persist_get_str(o, "name");
-    m->region = persist_get_str(o, "region");
-    free(m->state);
-    m->state = persist_get_str(o, "state");
+    persist_get(o, m, persist_machine_head, PERSIST_N(persist_machine_head));
     if (!m->state)
         m->state = x_strdup("stopped");
-    m->instance_id = persist_get_str(o, "instance_id");
-    m->private_ip = persist_get_str(o, "private_ip");
     st_machine_set_config(m, cJSON_Duplicate(cfg, 1));
-    m->created_ms = persist_get_num(o, "created_ms");
-    m->updated_ms = persist_get_num(o, "updated_ms");
-    m->repmgr_node_id = (int)persist_get_num(o, "repmgr_node_id");
-    m->cordoned = persist_get_bool(o, "cordoned");
-    m->destroyed = persist_get_bool(o, "destroyed");
-    m->restart_count = (int)persist_get_num(o, "restart_count");
+    persist_get(o, m, persist_machine_tail, PERSIST_N(persist_machine_tail));
     if (!m->name)
         m->name = x_strdup(m->id);
     if (!m->region)
         m->region = x_strdup("iad");
-    if (cJSON_IsObject(lease)) {
-        m->lease.nonce = persist_get_str(lease, "nonce");
-        m->lease.owner = persist_get_str(lease, "owner");
-        m->lease.description = persist_get_str(lease, "description");
-        m->lease.expires_at = persist_get_num(lease, "expires_at");
-    }
+    if (cJSON_IsObject(lease))
+        persist_get(lease, &m->lease, persist_lease_fields,
+                    PERSIST_N(persist_lease_fields));
     cJSON_ArrayForEach(e, ev)
     {
         struct st_event *x;
@@ -354,10 +422,8 @@ static void persist_load_machine(const cJSON *o)
         x->ts_ms = persist_get_num(e, "ts");
         if (cJSON_GetObjectItemCaseSensitive(e, "exit_code")) {
             x->has_exit = 1;
-            x->exit_code = (int)persist_get_num(e, "exit_code");
-            x->exit_signal = (int)persist_get_num(e, "exit_signal");
-            x->requested_stop = persist_get_bool(e, "requested_stop");
-            x->restarting = persist_get_bool(e, "restarting");
+            persist_get(e, x, persist_exit_fields,
+                        PERSIST_N(persist_exit_fields));
         }
         free(t);
         free(s);
@@ -371,30 +437,10 @@ static void persist_load_volume(const cJSON *o)
     struct st_volume *v = x_calloc(1, sizeof *v);
     const cJSON *snaps = cJSON_GetObjectItemCaseSensitive(o, "snaps"), *j;
 
-    v->id = persist_get_str(o, "id");
-    v->app = persist_get_str(o, "app");
-    v->name = persist_get_str(o, "name");
-    v->region = persist_get_str(o, "region");
-    v->zone = persist_get_str(o, "zone");
-    v->state = persist_get_str(o, "state");
-    v->size_gb = (int)persist_get_num(o, "size_gb");
-    v->encrypted = persist_get_bool(o, "encrypted");
-    v->attached_machine_id = persist_get_str(o, "attached_machine_id");
-    v->created_ms = persist_get_num(o, "created_ms");
-    v->snapshot_retention = (int)persist_get_num(o, "snapshot_retention");
-    v->auto_backup_enabled = persist_get_bool(o, "auto_backup_enabled");
-    v->last_auto_snapshot_ms = persist_get_num(o, "last_auto_snapshot_ms");
-    v->destroyed = persist_get_bool(o, "destroyed");
+    persist_get(o, v, persist_volume_fields, PERSIST_N(persist_volume_fields));
     if (!v->id || !v->app) {
         log_msg("state.json: skipping a volume without id/app");
-        free(v->id);
-        free(v->app);
-        free(v->name);
-        free(v->region);
-        free(v->zone);
-        free(v->state);
-        free(v->attached_machine_id);
-        free(v);
+        st_volume_free(v);
         return;
     }
     if (!v->name)
@@ -409,13 +455,8 @@ static void persist_load_volume(const cJSON *o)
     {
         struct st_snapshot *s = x_calloc(1, sizeof *s);
 
-        s->id = persist_get_str(j, "id");
-        s->size = persist_get_num(j, "size");
-        s->volume_size = persist_get_num(j, "volume_size");
-        s->digest = persist_get_str(j, "digest");
-        s->created_ms = persist_get_num(j, "created_ms");
-        s->retention_days = (int)persist_get_num(j, "retention_days");
-        s->automatic = persist_get_bool(j, "automatic");
+        persist_get(j, s, persist_snapshot_fields,
+                    PERSIST_N(persist_snapshot_fields));
         if (!s->id) {
             st_snapshot_free(s);
             continue;

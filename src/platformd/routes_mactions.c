@@ -43,35 +43,6 @@ static cJSON *routes_ok(void)
     return o;
 }
 
-void routes_machines_start(struct http_req *r)
-{
-    struct st_machine *m;
-    cJSON *o;
-
-    st_lock();
-    m = routes_machine_lookup(r, 0);
-    if (!m || routes_lease_check(r, m) == -1)
-        goto out;
-    if (strcmp(m->state, "destroying") == 0) {
-        http_error(r, 400, "machine %s is being destroyed", m->id);
-        goto out;
-    }
-    o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "previous_state", m->state);
-    cJSON_AddBoolToObject(o, "migrated", 0);
-    cJSON_AddStringToObject(o, "new_host", "");
-    if (!routes_is_running(m) || strcmp(m->state, "stopping") == 0) {
-        st_machine_set_state(m, "starting");
-        st_machine_event(m, "start", "starting", "user");
-        m->restart_count = 0;
-        ops_enqueue(m, ST_OP_START, 0, 0);
-        st_changed();
-    }
-    http_reply(r, 200, o);
-out:
-    st_unlock();
-}
-
 /* Reads the stop parameters of a body or query; 0, or -1 having answered. */
 static int routes_stop_params(struct http_req *r, const cJSON *body,
                               const struct st_machine *m, int *sig,
@@ -126,7 +97,56 @@ static int routes_stop_params(struct http_req *r, const cJSON *body,
     return 0;
 }
 
-void routes_machines_stop(struct http_req *r)
+/*
+ * Looks up the machine of R for an action (lock held): checks its lease,
+ * reads the stop parameters of BODY into SIG and TIMEOUT_S when BODY is not
+ * NULL, and refuses a machine being destroyed.  The machine, or NULL having
+ * answered.
+ */
+static struct st_machine *routes_action_target(struct http_req *r,
+                                               const cJSON *body, int *sig,
+                                               int *timeout_s)
+{
+    struct st_machine *m = routes_machine_lookup(r, 0);
+
+    if (!m || routes_lease_check(r, m) == -1)
+        return NULL;
+    if (body && routes_stop_params(r, body, m, sig, timeout_s) == -1)
+        return NULL;
+    if (strcmp(m->state, "destroying") == 0) {
+        http_error(r, 400, "machine %s is being destroyed", m->id);
+        return NULL;
+    }
+    return m;
+}
+
+void routes_machines_start(struct http_req *r)
+{
+    struct st_machine *m;
+    cJSON *o;
+
+    st_lock();
+    m = routes_action_target(r, NULL, NULL, NULL);
+    if (!m)
+        goto out;
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "previous_state", m->state);
+    cJSON_AddBoolToObject(o, "migrated", 0);
+    cJSON_AddStringToObject(o, "new_host", "");
+    if (!routes_is_running(m) || strcmp(m->state, "stopping") == 0) {
+        st_machine_set_state(m, "starting");
+        st_machine_event(m, "start", "starting", "user");
+        m->restart_count = 0;
+        ops_enqueue(m, ST_OP_START, 0, 0);
+        st_changed();
+    }
+    http_reply(r, 200, o);
+out:
+    st_unlock();
+}
+
+/* Stops machine R, or restarts it when RESTART; answers either way. */
+static void routes_halt(struct http_req *r, int restart)
 {
     cJSON *body = http_json_body(r, 0);
     struct st_machine *m;
@@ -135,16 +155,18 @@ void routes_machines_stop(struct http_req *r)
     if (!body)
         return;
     st_lock();
-    m = routes_machine_lookup(r, 0);
-    if (!m || routes_lease_check(r, m) == -1)
+    m = routes_action_target(r, body, &sig, &timeout_s);
+    if (!m)
         goto out;
-    if (routes_stop_params(r, body, m, &sig, &timeout_s) == -1)
-        goto out;
-    if (strcmp(m->state, "destroying") == 0) {
-        http_error(r, 400, "machine %s is being destroyed", m->id);
-        goto out;
-    }
-    if (routes_is_running(m) && strcmp(m->state, "stopping") != 0) {
+    if (restart) {
+        if (parse_bool(http_query(r, "force_stop")) == 1)
+            sig = SIGKILL;
+        st_machine_set_state(m, "restarting");
+        st_machine_event(m, "restart", "restarting", "user");
+        m->restart_count = 0;
+        ops_enqueue(m, ST_OP_RESTART, sig, timeout_s);
+        st_changed();
+    } else if (routes_is_running(m) && strcmp(m->state, "stopping") != 0) {
         st_machine_set_state(m, "stopping");
         st_machine_event(m, "stop", "stopping", "user");
         ops_enqueue(m, ST_OP_STOP, sig, timeout_s);
@@ -156,35 +178,35 @@ out:
     cJSON_Delete(body);
 }
 
+void routes_machines_stop(struct http_req *r)
+{
+    routes_halt(r, 0);
+}
+
 void routes_machines_restart(struct http_req *r)
 {
-    cJSON *body = http_json_body(r, 0);
-    struct st_machine *m;
-    int sig, timeout_s;
+    routes_halt(r, 1);
+}
 
-    if (!body)
-        return;
-    st_lock();
-    m = routes_machine_lookup(r, 0);
-    if (!m || routes_lease_check(r, m) == -1)
-        goto out;
-    if (routes_stop_params(r, body, m, &sig, &timeout_s) == -1)
-        goto out;
-    if (strcmp(m->state, "destroying") == 0) {
-        http_error(r, 400, "machine %s is being destroyed", m->id);
-        goto out;
+/*
+ * Takes a runtime snapshot of the machine of R (lock held), checking its
+ * lease when LEASE and refusing a machine that is not started.  Sets *MP to
+ * the machine found, or NULL.  The snapshot, or NULL having answered.
+ */
+static struct ops_snap *routes_started_snap(struct http_req *r, int lease,
+                                            struct st_machine **mp)
+{
+    struct st_machine *m = routes_machine_lookup(r, 0);
+
+    *mp = m;
+    if (!m || (lease && routes_lease_check(r, m) == -1))
+        return NULL;
+    if (strcmp(m->state, "started") != 0) {
+        http_error(r, 400, "machine %s is not started (state %s)", m->id,
+                   m->state);
+        return NULL;
     }
-    if (parse_bool(http_query(r, "force_stop")) == 1)
-        sig = SIGKILL;
-    st_machine_set_state(m, "restarting");
-    st_machine_event(m, "restart", "restarting", "user");
-    m->restart_count = 0;
-    ops_enqueue(m, ST_OP_RESTART, sig, timeout_s);
-    st_changed();
-    http_reply(r, 200, routes_ok());
-out:
-    st_unlock();
-    cJSON_Delete(body);
+    return ops_snap_take(m, 0);
 }
 
 void routes_machines_signal(struct http_req *r)
@@ -206,14 +228,7 @@ void routes_machines_signal(struct http_req *r)
         return;
     }
     st_lock();
-    m = routes_machine_lookup(r, 0);
-    if (m && routes_lease_check(r, m) == 0) {
-        if (strcmp(m->state, "started") != 0)
-            http_error(r, 400, "machine %s is not started (state %s)", m->id,
-                       m->state);
-        else
-            s = ops_snap_take(m, 0);
-    }
+    s = routes_started_snap(r, 1, &m);
     st_unlock();
     if (!s)
         return;
@@ -447,14 +462,7 @@ void routes_machines_exec(struct http_req *r)
         }
     }
     st_lock();
-    m = routes_machine_lookup(r, 0);
-    if (m) {
-        if (strcmp(m->state, "started") != 0)
-            http_error(r, 400, "machine %s is not started (state %s)", m->id,
-                       m->state);
-        else
-            s = ops_snap_take(m, 0);
-    }
+    s = routes_started_snap(r, 0, &m);
     st_unlock();
     if (!s)
         goto out;

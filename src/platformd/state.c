@@ -419,7 +419,7 @@ void st_snapshot_free(struct st_snapshot *s)
     free(s);
 }
 
-static void st_machine_free(struct st_machine *m)
+void st_machine_free(struct st_machine *m)
 {
     free(m->id);
     free(m->app);
@@ -441,42 +441,52 @@ static void st_machine_free(struct st_machine *m)
     free(m);
 }
 
+void st_app_free(struct st_app *a)
+{
+    if (!a)
+        return;
+    free(a->id);
+    free(a->name);
+    free(a->org);
+    free(a->role);
+    if (a->operator_password)
+        x_wipe(a->operator_password, strlen(a->operator_password));
+    if (a->repl_password)
+        x_wipe(a->repl_password, strlen(a->repl_password));
+    free(a->operator_password);
+    free(a->repl_password);
+    free(a);
+}
+
+void st_volume_free(struct st_volume *v)
+{
+    size_t i;
+
+    if (!v)
+        return;
+    for (i = 0; i < v->nsnaps; i++)
+        st_snapshot_free(v->snaps[i]);
+    free(v->snaps);
+    free(v->id);
+    free(v->app);
+    free(v->name);
+    free(v->region);
+    free(v->zone);
+    free(v->state);
+    free(v->attached_machine_id);
+    free(v);
+}
+
 void st_free_all(void)
 {
-    size_t i, j;
+    size_t i;
 
     for (i = 0; i < st.nmachines; i++)
         st_machine_free(st.machines[i]);
-    for (i = 0; i < st.napps; i++) {
-        struct st_app *a = st.apps[i];
-
-        free(a->id);
-        free(a->name);
-        free(a->org);
-        free(a->role);
-        if (a->operator_password)
-            x_wipe(a->operator_password, strlen(a->operator_password));
-        if (a->repl_password)
-            x_wipe(a->repl_password, strlen(a->repl_password));
-        free(a->operator_password);
-        free(a->repl_password);
-        free(a);
-    }
-    for (i = 0; i < st.nvolumes; i++) {
-        struct st_volume *v = st.volumes[i];
-
-        for (j = 0; j < v->nsnaps; j++)
-            st_snapshot_free(v->snaps[j]);
-        free(v->snaps);
-        free(v->id);
-        free(v->app);
-        free(v->name);
-        free(v->region);
-        free(v->zone);
-        free(v->state);
-        free(v->attached_machine_id);
-        free(v);
-    }
+    for (i = 0; i < st.napps; i++)
+        st_app_free(st.apps[i]);
+    for (i = 0; i < st.nvolumes; i++)
+        st_volume_free(st.volumes[i]);
     free(st.machines);
     free(st.apps);
     free(st.volumes);

@@ -233,6 +233,17 @@ void st_volume_release(struct st_volume *v);
 /* Releases every record (at exit, no threads left). */
 void st_free_all(void);
 
+/* Frees snapshot S and its strings; NULL is a no-op. */
 void st_snapshot_free(struct st_snapshot *s);
+
+/*
+ * Free app A (passwords wiped first) or volume V (and its snapshots) with
+ * all their strings, a record not added to the state or no longer in it;
+ * NULL is a no-op.
+ */
+void st_app_free(struct st_app *a);
+void st_volume_free(struct st_volume *v);
+/* Frees a machine record that is not (or no longer) in the store. */
+void st_machine_free(struct st_machine *m);
 
 #endif

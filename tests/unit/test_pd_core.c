@@ -397,6 +397,7 @@ START_TEST(test_machine_shape)
     ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(got, "events"));
     cJSON_Delete(got);
     cJSON_Delete(fx);
+    st_machine_free(m);
 }
 END_TEST
 
@@ -426,6 +427,7 @@ START_TEST(test_image_split)
         ck_assert_str_eq(m->img_tag, cases[i].tag);
         ck_assert_int_eq(m->is_postgres, cases[i].pg);
         ck_assert_int_eq(strncmp(m->img_digest, "sha256:", 7), 0);
+        st_machine_free(m);
     }
 }
 END_TEST
