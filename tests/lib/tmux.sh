@@ -76,28 +76,12 @@ tmx_wait_for() {
 tmx_stop() {
     if [ -n "$TMX_STARTED" ]; then
         tmx kill-server >/dev/null 2>&1
+        # the server leaves its socket file behind
+        rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMX_SOCKET"
         TMX_STARTED=
     fi
     return 0
 }
 
-# Exit hooks shared by tests/lib/*.sh (same definitions as in platformd.sh).
-_tl_hooks=${_tl_hooks:-}
-tl_at_exit() {
-    case " $_tl_hooks " in
-    *" $1 "*) ;;
-    *) _tl_hooks="$_tl_hooks $1" ;;
-    esac
-}
-_tl_run_exit() {
-    _tl_rc=$?
-    trap - EXIT INT TERM
-    for _tl_h in $_tl_hooks; do
-        "$_tl_h"
-    done
-    exit "$_tl_rc"
-}
-trap _tl_run_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+. "$srcdir/tests/lib/atexit.sh"
 tl_at_exit tmx_stop
