@@ -28,6 +28,7 @@ void derive_limits_default(struct derive_limits *lim)
     lim->eta_warn_ms = 24LL * 3600 * 1000;
     lim->eta_crit_ms = 3600LL * 1000;
     lim->fill_window_ms = 30LL * 60 * 1000;
+    lim->fill_min_span_ms = 5LL * 60 * 1000;
 }
 
 void derive_limits_from_settings(const struct settings *s,
@@ -42,6 +43,17 @@ void derive_limits_from_settings(const struct settings *s,
     lim->lag_ms_crit = settings_num(s, SETTINGS_LAG_TIME_CRIT);
     lim->disk_warn = (int)settings_num(s, SETTINGS_DISK_WARN);
     lim->disk_crit = (int)settings_num(s, SETTINGS_DISK_CRIT);
+}
+
+int derive_ring_due(const struct fleet_ring *r, int64_t now_ms,
+                    int64_t every_ms)
+{
+    int64_t t, v;
+
+    if (r->n == 0)
+        return 1;
+    derive_ring_at(r, r->n - 1, &t, &v);
+    return now_ms - t >= every_ms;
 }
 
 void derive_ring_push(struct fleet_ring *r, int64_t t_ms, int64_t v)
@@ -163,7 +175,7 @@ void derive_volume(struct fleet_volume *v, const struct derive_limits *lim,
         }
         t1 = t, v1 = x;
     }
-    if (!have0 || t1 - t0 < 1000)
+    if (!have0 || t1 - t0 < lim->fill_min_span_ms)
         return;
     v->fill_rate = (double)(v1 - v0) * 1000.0 / (double)(t1 - t0);
     if (v->fill_rate <= 0) {

@@ -41,9 +41,19 @@ struct derive_limits {
     int disk_warn, disk_crit;         /* percent used */
     int64_t eta_warn_ms, eta_crit_ms; /* time to full */
     int64_t fill_window_ms;           /* fill rate over this window */
+    int64_t fill_min_span_ms;         /* ... once it spans at least this */
 };
 
-/* The defaults of settings.c plus eta 24 h / 1 h and a 30 min window. */
+/*
+ * Volume usage is sampled into its history ring at most this often, so
+ * that the ring (FLEET_RING_LEN samples) holds an hour, enough for the fill
+ * window.  Disk use moves slowly; lag keeps its per-refresh ring.
+ */
+#define DERIVE_DISK_SAMPLE_MS (30LL * 1000)
+
+/* The defaults of settings.c plus eta 24 h / 1 h, a 30 min window and a
+ * 5 min minimum span: a rate taken over seconds (a fresh node allocating
+ * WAL, say) would project "full in minutes" from noise. */
 void derive_limits_default(struct derive_limits *lim);
 /* The thresholds of S (NULL: defaults). */
 void derive_limits_from_settings(const struct settings *s,
@@ -75,6 +85,11 @@ void derive_node_lag(struct fleet_node *n, const struct probe_standby *row,
  * primary vs anything but primary/leader/zombie, replica vs
  * primary/leader.  Unknown on either side never disagrees. */
 int derive_role_disagree(enum fleet_role role, const char *check_role);
+
+/* Whether ring R's newest sample is older than EVERY_MS at NOW_MS (or R is
+ * empty): the caller pushes a sample then. */
+int derive_ring_due(const struct fleet_ring *r, int64_t now_ms,
+                    int64_t every_ms);
 
 /* Sets V's used_pct, fill_rate and eta_full_ms from its size, used bytes
  * and used_hist, over LIM's window, as of NOW_MS. */

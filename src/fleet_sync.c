@@ -312,7 +312,8 @@ void fleet_sync_volumes(struct fleet *f, struct fleet_app *a, int sample)
         if (av->bytes_total > 0) {
             fv->total_bytes = av->bytes_total;
             fv->used_bytes = av->bytes_used;
-            if (sample)
+            if (sample &&
+                derive_ring_due(&fv->used_hist, now, DERIVE_DISK_SAMPLE_MS))
                 derive_ring_push(&fv->used_hist, now, av->bytes_used);
         } else {
             fv->total_bytes = fv->used_bytes = -1;

@@ -353,9 +353,10 @@ START_TEST(test_fill_rate_eta)
     memset(&v, 0, sizeof v);
     v.size_gb = 1;
     v.total_bytes = 1000 * MB;
-    /* 1 MB per second for 60 s, now at 400 MB: 600 s to full. */
+    /* 1 MB per second for 10 min, now at 400 MB: 600 s to full. */
     for (i = 0; i <= 60; i++)
-        derive_ring_push(&v.used_hist, NOW - (60 - i) * 1000LL, (340 + i) * MB);
+        derive_ring_push(&v.used_hist, NOW - (60 - i) * 10000LL,
+                         (400 - 600 + i * 10) * MB);
     v.used_bytes = 400 * MB;
     derive_volume(&v, &lim, NOW);
     ck_assert(v.used_pct > 39.9 && v.used_pct < 40.1);
@@ -363,9 +364,18 @@ START_TEST(test_fill_rate_eta)
     ck_assert_int_ge(v.eta_full_ms, 599000);
     ck_assert_int_le(v.eta_full_ms, 601000);
 
+    /* The same rate seen for less than the minimum span: no projection
+     * (a fresh node allocating WAL must not read "full in minutes"). */
+    memset(&v.used_hist, 0, sizeof v.used_hist);
+    for (i = 0; i <= 60; i++)
+        derive_ring_push(&v.used_hist, NOW - (60 - i) * 1000LL, (340 + i) * MB);
+    derive_volume(&v, &lim, NOW);
+    ck_assert(v.fill_rate < 0);
+    ck_assert_int_eq(v.eta_full_ms, -1);
+
     /* Shrinking: rate 0, no eta. */
     memset(&v.used_hist, 0, sizeof v.used_hist);
-    derive_ring_push(&v.used_hist, NOW - 10000, 500 * MB);
+    derive_ring_push(&v.used_hist, NOW - 400000, 500 * MB);
     derive_ring_push(&v.used_hist, NOW, 400 * MB);
     derive_volume(&v, &lim, NOW);
     ck_assert(v.fill_rate > -0.5 && v.fill_rate < 0.5);
@@ -380,10 +390,21 @@ START_TEST(test_fill_rate_eta)
     /* Samples outside the window are ignored. */
     memset(&v.used_hist, 0, sizeof v.used_hist);
     derive_ring_push(&v.used_hist, NOW - lim.fill_window_ms - 60000, 0);
-    derive_ring_push(&v.used_hist, NOW - 10000, 400 * MB);
+    derive_ring_push(&v.used_hist, NOW - 400000, 400 * MB);
     derive_ring_push(&v.used_hist, NOW, 400 * MB);
     derive_volume(&v, &lim, NOW);
     ck_assert(v.fill_rate > -0.5 && v.fill_rate < 0.5);
+
+    /* Disk samples are taken at most every DERIVE_DISK_SAMPLE_MS. */
+    memset(&v.used_hist, 0, sizeof v.used_hist);
+    ck_assert_int_eq(derive_ring_due(&v.used_hist, NOW, DERIVE_DISK_SAMPLE_MS),
+                     1);
+    derive_ring_push(&v.used_hist, NOW, 1);
+    ck_assert_int_eq(
+        derive_ring_due(&v.used_hist, NOW + 2000, DERIVE_DISK_SAMPLE_MS), 0);
+    ck_assert_int_eq(derive_ring_due(&v.used_hist, NOW + DERIVE_DISK_SAMPLE_MS,
+                                     DERIVE_DISK_SAMPLE_MS),
+                     1);
 
     /* Unknown usage. */
     v.used_bytes = -1;
