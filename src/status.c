@@ -28,6 +28,8 @@ struct status_run {
     FILE *out;
     uint64_t printed_round;
     int deadline_hit;
+    int watch_due; /* --watch: the interval since the last print ran out */
+    uint64_t watch_timer;
     uint64_t deadline;
 };
 
@@ -35,6 +37,7 @@ static void status_print(struct status_run *st);
 static void status_before_sleep(struct loop *l, void *arg);
 static void status_deadline(struct loop *l, uint64_t id, void *arg);
 static void status_signal(struct loop *l, int signo, void *arg);
+static void status_watch_tick(struct loop *l, uint64_t id, void *arg);
 
 static void status_print(struct status_run *st)
 {
@@ -58,13 +61,31 @@ static void status_before_sleep(struct loop *l, void *arg)
     struct status_run *st = arg;
     const struct fleet_model *m = fleet_model(st->fleet);
 
-    if (m->rounds <= st->printed_round && !st->deadline_hit)
+    /* The first print waits for a complete round; --watch then prints
+     * again every refresh interval (a round, with the apps list, comes
+     * only at the slow cadence). */
+    if (m->rounds <= st->printed_round && !st->deadline_hit &&
+        !(st->watch_due && st->printed_round > 0))
         return;
     st->printed_round = m->rounds;
     st->deadline_hit = 0;
+    st->watch_due = 0;
     status_print(st);
     if (!st->cli->watch)
         loop_stop(l);
+    else if (!st->watch_timer)
+        st->watch_timer =
+            loop_timer_add(l, fleet_interval(st->fleet), status_watch_tick, st);
+}
+
+static void status_watch_tick(struct loop *l, uint64_t id, void *arg)
+{
+    struct status_run *st = arg;
+
+    (void)l;
+    (void)id;
+    st->watch_timer = 0;
+    st->watch_due = 1;
 }
 
 static void status_deadline(struct loop *l, uint64_t id, void *arg)
@@ -151,6 +172,8 @@ int status_run(const struct cli *cli, const struct settings *s,
                 cli->cluster);
     if (st.deadline)
         loop_timer_cancel(st.loop, st.deadline);
+    if (st.watch_timer)
+        loop_timer_cancel(st.loop, st.watch_timer);
     fleet_free(st.fleet);
     machines_free(api);
     http_free(http);

@@ -533,7 +533,8 @@ void routes_volumes_snapshot_create(struct http_req *r)
     cJSON_AddStringToObject(b, "updated_at", t);
     cJSON_AddStringToObject(b, "finished_at", t);
     cJSON_AddStringToObject(b, "graph_id", s->id);
-    st_unlock();
+    /* Before unlocking: the monitor may prune S once the lock is free. */
     log_msg("volume %s: snapshot %s taken", r->params[1], s->id);
+    st_unlock();
     http_reply(r, 200, o);
 }
