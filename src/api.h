@@ -145,6 +145,13 @@ struct api_machine {
      */
     int config_incomplete;
     struct api_machine_config config;
+    /*
+     * The "config" object as compact JSON text (cJSON_PrintUnformatted),
+     * "" when it was absent or null (an incomplete_config is not copied:
+     * it is not suitable to clone).  Builders of updates and clones send
+     * it back verbatim with their changes: the API has no partial updates.
+     */
+    char *config_json;
     struct api_image_ref image_ref;
     struct api_check_status *checks;
     size_t n_checks;
@@ -299,6 +306,12 @@ int api_metadata_decode(const char *json, size_t len, struct api_map *out,
  */
 void api_error_decode(const char *body, size_t len, int http_status,
                       struct api_error *out);
+
+/* What a JSON value is, for messages: "a boolean", "null", "a number",
+ * "a string", "an array", "an object" or "an invalid value" (shared by the
+ * decoders and the plan journal's reader). */
+struct cJSON;
+const char *api_cjson_type(const struct cJSON *v);
 
 /* Release the members (and, for lists, the array).  NULL and zeroed OK. */
 void api_machine_free(struct api_machine *m);

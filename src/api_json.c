@@ -17,7 +17,6 @@
 /* Whole numbers beyond 2^53 do not survive cJSON's double. */
 #define JSON_INT_LIMIT 9007199254740992LL
 
-static const char *json_type(const cJSON *v);
 static int json_plain_key(const char *key);
 static void json_path_key(struct buf *b, const char *key);
 static void json_path(struct buf *b, const struct api_json *o);
@@ -26,7 +25,7 @@ static int json_number(const struct api_json *o, const char *key, int64_t min,
                        int64_t max, int64_t *out);
 static size_t json_utf8_len(const unsigned char *p, size_t avail);
 
-static const char *json_type(const cJSON *v)
+const char *api_cjson_type(const struct cJSON *v)
 {
     if (cJSON_IsBool(v))
         return "a boolean";
@@ -212,7 +211,7 @@ int api_json_want_object(const struct api_json *v)
 {
     if (!cJSON_IsObject(v->item))
         return api_json_fail(v, NULL, "expected an object, got %s",
-                             json_type(v->item));
+                             api_cjson_type(v->item));
     return 0;
 }
 
@@ -220,7 +219,7 @@ int api_json_want_array(const struct api_json *v)
 {
     if (!cJSON_IsArray(v->item))
         return api_json_fail(v, NULL, "expected an array, got %s",
-                             json_type(v->item));
+                             api_cjson_type(v->item));
     return 0;
 }
 
@@ -245,7 +244,7 @@ int api_json_child(const struct api_json *o, const char *key,
         return 0;
     if (!cJSON_IsObject(v))
         return api_json_fail(o, key, "expected an object, got %s",
-                             json_type(v));
+                             api_cjson_type(v));
     child->item = v;
     return 1;
 }
@@ -266,7 +265,8 @@ int api_json_str_max(const struct api_json *o, const char *key, size_t max,
         return 0;
     }
     if (!cJSON_IsString(v) || !v->valuestring)
-        return api_json_fail(o, key, "expected a string, got %s", json_type(v));
+        return api_json_fail(o, key, "expected a string, got %s",
+                             api_cjson_type(v));
     n = strlen(v->valuestring);
     if (n > max)
         return api_json_fail(o, key,
@@ -288,7 +288,8 @@ static int json_number(const struct api_json *o, const char *key, int64_t min,
     if (!v)
         return 0;
     if (!cJSON_IsNumber(v))
-        return api_json_fail(o, key, "expected a number, got %s", json_type(v));
+        return api_json_fail(o, key, "expected a number, got %s",
+                             api_cjson_type(v));
     d = v->valuedouble;
     if (min < -JSON_INT_LIMIT)
         min = -JSON_INT_LIMIT;
@@ -333,7 +334,7 @@ int api_json_bool(const struct api_json *o, const char *key, int *out)
         return 0;
     if (!cJSON_IsBool(v))
         return api_json_fail(o, key, "expected a boolean, got %s",
-                             json_type(v));
+                             api_cjson_type(v));
     *out = cJSON_IsTrue(v) ? 1 : 0;
     return 0;
 }
@@ -350,7 +351,7 @@ int api_json_time(const struct api_json *o, const char *key, int64_t *ms)
         return json_number(o, key, -JSON_INT_LIMIT, JSON_INT_LIMIT, ms);
     if (!cJSON_IsString(v) || !v->valuestring)
         return api_json_fail(o, key, "expected a timestamp, got %s",
-                             json_type(v));
+                             api_cjson_type(v));
     if (v->valuestring[0] == '\0')
         return 0;
     if (api_time_parse(v->valuestring, ms) < 0) {
@@ -379,7 +380,7 @@ int api_json_duration(const struct api_json *o, const char *key, int64_t *ns)
         return json_number(o, key, -JSON_INT_LIMIT, JSON_INT_LIMIT, ns);
     if (!cJSON_IsString(v) || !v->valuestring)
         return api_json_fail(o, key, "expected a duration, got %s",
-                             json_type(v));
+                             api_cjson_type(v));
     if (v->valuestring[0] == '\0')
         return 0;
     if (api_time_parse_duration(v->valuestring, ns) < 0) {
@@ -435,7 +436,7 @@ int api_json_map_self(const struct api_json *o, struct api_map *out)
             out->items[i].value = x_strdup("");
         } else if (!cJSON_IsString(it) || !it->valuestring) {
             api_json_fail(&el, NULL, "expected a string, got %s",
-                          json_type(it));
+                          api_cjson_type(it));
             break;
         } else if (strlen(it->valuestring) > API_MAX_STRING) {
             api_json_fail(&el, NULL, "string longer than the limit of %u",

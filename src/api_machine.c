@@ -34,6 +34,8 @@ static int machine_check_status(const struct api_json *el, void *dst);
 static void machine_check_status_clear(void *dst);
 static int machine_event(const struct api_json *el, void *dst);
 static void machine_event_clear(void *dst);
+static int machine_config_json(const struct api_json *cfg,
+                               struct api_machine *m);
 static int machine_object(const struct api_json *o, void *dst);
 static void machine_clear(void *dst);
 
@@ -240,6 +242,25 @@ static void machine_event_clear(void *dst)
     memset(e, 0, sizeof *e);
 }
 
+/* The "config" object as compact JSON, "" without one (CFG names the
+ * incomplete_config or nothing). */
+static int machine_config_json(const struct api_json *cfg,
+                               struct api_machine *m)
+{
+    char *text;
+
+    if (!m->has_config) {
+        m->config_json = x_strdup("");
+        return 0;
+    }
+    text = cJSON_PrintUnformatted(cfg->item);
+    if (!text)
+        return api_json_fail(cfg, NULL, "cannot print the config");
+    m->config_json = x_strdup(text);
+    cJSON_free(text);
+    return 0;
+}
+
 static int machine_object(const struct api_json *o, void *dst)
 {
     struct api_machine *m = dst;
@@ -269,6 +290,8 @@ static int machine_object(const struct api_json *o, void *dst)
         return -1;
     m->has_config = cfg.item && strcmp(cfg.key, "config") == 0;
     m->config_incomplete = cfg.item && !m->has_config;
+    if (machine_config_json(&cfg, m) < 0)
+        return -1;
     if (machine_config(&cfg, &m->config) < 0 ||
         machine_image_ref(o, &m->image_ref) < 0)
         return -1;
@@ -296,6 +319,7 @@ static void machine_clear(void *dst)
     free(m->host_status);
     free(m->nonce);
     machine_config_clear(&m->config);
+    free(m->config_json);
     free(m->image_ref.registry);
     free(m->image_ref.repository);
     free(m->image_ref.tag);

@@ -22,11 +22,22 @@ enum {
     CLI_O_TO = 1 << 6,
     CLI_O_ALLOW_SECONDARY = 1 << 7,
     CLI_O_SQL = 1 << 8,
-    CLI_O_ANY = 1 << 9 /* reserved commands: options are not checked */
+    CLI_O_FORCE = 1 << 9,
+    CLI_O_PRESET = 1 << 10,
+    CLI_O_VOLSIZE = 1 << 11,
+    CLI_O_MEMORY = 1 << 12,
+    CLI_O_ANY = 1 << 13 /* reserved commands: options are not checked */
 };
 
 /* What a positional argument is. */
-enum cli_arg { CLI_A_NONE, CLI_A_CLUSTER, CLI_A_NODE, CLI_A_MB, CLI_A_GB };
+enum cli_arg {
+    CLI_A_NONE,
+    CLI_A_CLUSTER,
+    CLI_A_NODE,
+    CLI_A_MB,
+    CLI_A_GB,
+    CLI_A_PLAN
+};
 
 struct cli_command {
     const char *word, *word2; /* "scale", "memory" */
@@ -96,11 +107,12 @@ static const struct cli_command cli_commands[] = {
     {"failover",
      NULL,
      CLI_CMD_FAILOVER,
-     CLI_O_TO | CLI_O_ALLOW_SECONDARY | CLI_O_YES | CLI_O_DRY_RUN,
+     CLI_O_TO | CLI_O_ALLOW_SECONDARY | CLI_O_FORCE | CLI_O_YES | CLI_O_DRY_RUN,
      1,
      1,
      {CLI_A_CLUSTER, CLI_A_NONE},
-     "CLUSTER [--to NODE] [--allow-secondary-region] [--yes] [--dry-run]",
+     "CLUSTER [--to NODE] [--allow-secondary-region] [--force] [--yes] "
+     "[--dry-run]",
      "promote an eligible standby (refuses a lagging candidate)"},
     {"ha",
      NULL,
@@ -168,21 +180,23 @@ static const struct cli_command cli_commands[] = {
     {"create",
      NULL,
      CLI_CMD_CREATE,
-     CLI_O_ANY,
-     0,
-     16,
-     {CLI_A_NONE, CLI_A_NONE},
-     "...",
-     "reserved for a later version"},
+     CLI_O_REGION | CLI_O_PRESET | CLI_O_VOLSIZE | CLI_O_MEMORY | CLI_O_YES |
+         CLI_O_DRY_RUN,
+     1,
+     1,
+     {CLI_A_CLUSTER, CLI_A_NONE},
+     "CLUSTER --region R [--preset development|ha] [--volume-size GB] "
+     "[--memory MB] [--yes] [--dry-run]",
+     "create a cluster (development: 1 node; ha: 3 nodes)"},
     {"destroy",
      NULL,
      CLI_CMD_DESTROY,
-     CLI_O_ANY,
-     0,
-     16,
-     {CLI_A_NONE, CLI_A_NONE},
-     "...",
-     "reserved for a later version"},
+     CLI_O_YES | CLI_O_DRY_RUN,
+     1,
+     1,
+     {CLI_A_CLUSTER, CLI_A_NONE},
+     "CLUSTER [--yes] [--dry-run]",
+     "destroy a cluster: every machine, every volume, the app"},
     {"snapshot",
      NULL,
      CLI_CMD_SNAPSHOT,
@@ -195,21 +209,21 @@ static const struct cli_command cli_commands[] = {
     {"resume",
      NULL,
      CLI_CMD_RESUME,
-     CLI_O_ANY,
+     CLI_O_YES,
      0,
-     16,
-     {CLI_A_NONE, CLI_A_NONE},
-     "...",
-     "reserved: resume an interrupted plan"},
+     1,
+     {CLI_A_PLAN, CLI_A_NONE},
+     "[PLAN] [--yes]",
+     "resume an interrupted plan (the only one, or PLAN)"},
     {"abort",
      NULL,
      CLI_CMD_ABORT,
-     CLI_O_ANY,
+     CLI_O_YES,
      0,
-     16,
-     {CLI_A_NONE, CLI_A_NONE},
-     "...",
-     "reserved: safely abort an interrupted plan"},
+     1,
+     {CLI_A_PLAN, CLI_A_NONE},
+     "[PLAN] [--yes]",
+     "safely abort an interrupted plan (the only one, or PLAN)"},
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 
@@ -233,6 +247,10 @@ enum cli_opt_id {
     CLI_OPT_TO,
     CLI_OPT_ALLOW_SECONDARY,
     CLI_OPT_SQL,
+    CLI_OPT_FORCE,
+    CLI_OPT_PRESET,
+    CLI_OPT_VOLSIZE,
+    CLI_OPT_MEMORY,
     CLI_OPT__COUNT
 };
 
@@ -270,13 +288,22 @@ static const struct cli_option cli_options[CLI_OPT__COUNT] = {
                          "print the plan and its HTTP requests, change "
                          "nothing"},
     [CLI_OPT_REGION] = {"region", "R", CLI_O_REGION,
-                        "region of the new replica (e.g. ord)"},
+                        "region of a new replica, or of a new cluster "
+                        "(e.g. ord)"},
     [CLI_OPT_TO] = {"to", "NODE", CLI_O_TO, "the standby to promote"},
     [CLI_OPT_ALLOW_SECONDARY] = {"allow-secondary-region", NULL,
                                  CLI_O_ALLOW_SECONDARY,
                                  "allow a candidate outside the primary "
                                  "region"},
     [CLI_OPT_SQL] = {"command", "SQL", CLI_O_SQL, "run SQL and exit (-c SQL)"},
+    [CLI_OPT_FORCE] = {"force", NULL, CLI_O_FORCE,
+                       "failover: accept a candidate past the lag limit"},
+    [CLI_OPT_PRESET] = {"preset", "NAME", CLI_O_PRESET,
+                        "create: development (1 node) or ha (3 nodes)"},
+    [CLI_OPT_VOLSIZE] = {"volume-size", "GB", CLI_O_VOLSIZE,
+                         "create: the size of each volume"},
+    [CLI_OPT_MEMORY] = {"memory", "MB", CLI_O_MEMORY,
+                        "create: the memory of each node"},
 };
 
 static int cli_fail(char **cause, const char *fmt, ...)
@@ -288,6 +315,8 @@ static int cli_cluster_valid(const char *v);
 static int cli_node_valid(const char *v);
 static int cli_number(const char *v, long *out);
 static void cli_print_command(FILE *out, const struct cli_command *c);
+static int cli_create_options(struct cli *cli, const char *const *values,
+                              const char *cmdname, char **cause);
 
 static int cli_fail(char **cause, const char *fmt, ...)
 {
@@ -432,10 +461,48 @@ static int cli_check_arg(enum cli_arg kind, const char *what, const char *v,
                             cmd, v);
         cli->size_gb = n;
         return 0;
+    case CLI_A_PLAN:
+        if (!settings_name_valid(v))
+            return cli_fail(cause,
+                            "pgdeck %s: bad %s '%s': expected a plan id such "
+                            "as 20261122T044500Z-4f2a9c",
+                            cmd, what, v);
+        cli->plan = v;
+        return 0;
     case CLI_A_NONE:
     default:
         return 0;
     }
+}
+
+/* create's options: --region is required, --preset names a preset, and
+ * --volume-size and --memory are checked like the GB and MB arguments. */
+static int cli_create_options(struct cli *cli, const char *const *values,
+                              const char *cmdname, char **cause)
+{
+    const char *p = values[CLI_OPT_PRESET];
+
+    if (cli->cmd != CLI_CMD_CREATE)
+        return 0;
+    if (!cli->region)
+        return cli_fail(cause, "pgdeck create: missing --region R (the primary "
+                               "region, e.g. iad)");
+    cli->preset = p ? p : "development";
+    if (strcmp(cli->preset, "development") != 0 &&
+        strcmp(cli->preset, "ha") != 0)
+        return cli_fail(cause,
+                        "pgdeck create: bad --preset '%s': expected "
+                        "development (1 node) or ha (3 nodes)",
+                        cli->preset);
+    if (values[CLI_OPT_VOLSIZE] &&
+        cli_check_arg(CLI_A_GB, "--volume-size", values[CLI_OPT_VOLSIZE],
+                      cmdname, cli, cause) != 0)
+        return -1;
+    if (values[CLI_OPT_MEMORY] &&
+        cli_check_arg(CLI_A_MB, "--memory", values[CLI_OPT_MEMORY], cmdname,
+                      cli, cause) != 0)
+        return -1;
+    return 0;
 }
 
 int cli_parse(int argc, char **argv, struct cli *cli, char **cause)
@@ -669,7 +736,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, char **cause)
     {
         int skip = c->word2 ? 2 : 1;
         int npos = nwords - skip;
-        const char *kinds[] = {NULL, "CLUSTER", "NODE", "MB", "GB"};
+        const char *kinds[] = {NULL, "CLUSTER", "NODE", "MB", "GB", "PLAN"};
 
         if (npos < c->min) {
             rc = cli_fail(cause, "pgdeck %s: missing %s (usage: pgdeck %s %s)",
@@ -730,6 +797,9 @@ int cli_parse(int argc, char **argv, struct cli *cli, char **cause)
     cli->yes = seen[CLI_OPT_YES] ? 1 : 0;
     cli->dry_run = seen[CLI_OPT_DRY_RUN] ? 1 : 0;
     cli->allow_secondary_region = seen[CLI_OPT_ALLOW_SECONDARY] ? 1 : 0;
+    cli->force = seen[CLI_OPT_FORCE] ? 1 : 0;
+    if (cli_create_options(cli, values, cmdname, cause) != 0)
+        goto out;
     if (cli->json && cli->watch) {
         rc = cli_fail(cause,
                       "pgdeck status: --watch and --json cannot be combined "

@@ -3,7 +3,7 @@
  *
  * cli_parse() knows the whole surface of DESIGN.md ("Interfaces"): the
  * global options, every subcommand with its arguments and options, and the
- * names reserved for later (create, destroy, snapshot, resume, abort).  It
+ * name reserved for later (snapshot).  It
  * checks everything it can without a network (cluster and node names,
  * numbers, regions, which options a subcommand takes) so that a bad
  * command line fails with exit code 2 before anything else happens.
@@ -46,9 +46,9 @@ enum cli_cmd {
     CLI_CMD_LOCAL_STATUS,
     CLI_CMD_LOCAL_SEED,
     CLI_CMD_INFO,
-    CLI_CMD_CREATE, /* reserved */
+    CLI_CMD_CREATE,
     CLI_CMD_DESTROY,
-    CLI_CMD_SNAPSHOT,
+    CLI_CMD_SNAPSHOT, /* reserved */
     CLI_CMD_RESUME,
     CLI_CMD_ABORT,
     CLI_CMD__COUNT
@@ -71,9 +71,11 @@ struct cli {
     const char *region; /* --region R */
     const char *to;     /* --to NODE */
     const char *sql;    /* -c SQL */
+    const char *plan;   /* resume / abort PLAN */
+    const char *preset; /* create --preset: "development" (default), "ha" */
     long memory_mb;     /* scale memory */
     long size_gb;       /* volume extend */
-    int json, watch, yes, dry_run, allow_secondary_region;
+    int json, watch, yes, dry_run, allow_secondary_region, force;
 };
 
 /* Parses ARGV (ARGC entries, argv[0] the program) into *CLI.  Returns 0, or

@@ -230,6 +230,11 @@ struct fleet_node {
     char *host_status;   /* ok, unknown, unreachable, "" */
     char *image;         /* config.image */
     char *image_version; /* label fly.version, "" unknown */
+    char *image_digest;  /* image_ref.digest ("sha256:..."), "" unknown */
+    char *config_json;   /* the machine's whole "config" object as compact
+                            JSON (api_machine.config_json), copied verbatim
+                            by the action builders; "" or NULL (a node
+                            from the snapshot cache) when not known */
     char *cpu_kind;
     int cpus;
     int memory_mb;

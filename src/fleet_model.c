@@ -106,6 +106,8 @@ void fleet_node_clear(struct fleet_node *n)
     free(n->host_status);
     free(n->image);
     free(n->image_version);
+    free(n->image_digest);
+    free(n->config_json);
     free(n->cpu_kind);
     free(n->check_role);
     for (i = 0; i < n->n_checks; i++) {

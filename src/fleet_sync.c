@@ -116,6 +116,8 @@ static void fleet_node_from_machine(struct fleet_node *n,
     FLEET_SET(cpu_kind, m->config.guest.cpu_kind);
     FLEET_SET(check_role, api_machine_role(m));
     FLEET_SET(restart_policy, m->config.restart_policy);
+    FLEET_SET(image_digest, m->image_ref.digest);
+    FLEET_SET(config_json, m->config_json);
 #undef FLEET_SET
     free(n->image_version);
     n->image_version = fleet_image_version(m);
@@ -433,6 +435,13 @@ static uint64_t fleet_sig_node(const struct fleet_node *n)
                (long long)n->lag_replay_bytes, (long long)n->lag_write_ms,
                (long long)n->lag_flush_ms, (long long)n->lag_replay_ms,
                (long long)n->lag_ms, n->repl_state);
+    /* The config itself only when it changed: the same text every time
+     * for the same config (cJSON prints members in body order). */
+    buf_printf(&b, "%016llx|%s|",
+               (unsigned long long)fleet_fnv(
+                   n->config_json ? n->config_json : "",
+                   n->config_json ? strlen(n->config_json) : 0),
+               n->image_digest ? n->image_digest : "");
     buf_printf(&b, "%d|%s|%d|%s|%s|", n->api.stale,
                n->api.reason ? n->api.reason : "", n->probe.stale,
                n->probe.reason ? n->probe.reason : "",

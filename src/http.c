@@ -335,6 +335,16 @@ void http_cancel(struct http_req *r)
     http_pump(h);
 }
 
+void http_set_timeout(struct http *h, int64_t ms)
+{
+    h->timeout_ms = ms > 0 ? ms : HTTP_DEFAULT_TIMEOUT_MS;
+}
+
+int64_t http_timeout(const struct http *h)
+{
+    return h->timeout_ms;
+}
+
 size_t http_pending(const struct http *h)
 {
     return h->pending;

@@ -149,6 +149,14 @@ struct http_req *http_request(struct http *h, const char *method,
  * callback not run yet). */
 void http_cancel(struct http_req *r);
 
+/* Sets the total timeout per attempt of requests started from now on
+ * (MS <= 0: HTTP_DEFAULT_TIMEOUT_MS).  The plan runner's client uses a long
+ * one: an exec of `repmgr standby promote` or a machine create may take
+ * longer than a read of the fleet should. */
+void http_set_timeout(struct http *h, int64_t ms);
+/* The current total timeout per attempt. */
+int64_t http_timeout(const struct http *h);
+
 /* Requests not finished yet (running, queued or waiting to retry). */
 size_t http_pending(const struct http *h);
 /* The base URL (borrowed). */

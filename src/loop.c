@@ -81,7 +81,8 @@ struct loop {
     struct pollfd *pollfds;
     size_t capwait;
 
-    int stop;
+    int stop;         /* loop_stop() since the last loop_run() began */
+    int stop_pending; /* loop_stop() since the last loop_run() ended */
     uint64_t turns;
 };
 
@@ -586,25 +587,33 @@ int loop_turn(struct loop *l, int64_t max_wait_ms, char **cause)
 
 int loop_run(struct loop *l, char **cause)
 {
-    int was_stopped = l->stop;
+    /* Only a stop asked for after the previous run ended counts as "stop
+     * before run": the stop that ended a run does not cut the next one. */
+    int was_stopped = l->stop_pending;
 
     l->stop = 0;
+    l->stop_pending = 0;
     if (was_stopped) {
         int rc = loop_turn(l, 0, cause);
 
         l->stop = 1;
+        l->stop_pending = 0;
         return rc;
     }
     while (!l->stop) {
-        if (loop_turn(l, -1, cause) != 0)
+        if (loop_turn(l, -1, cause) != 0) {
+            l->stop_pending = 0;
             return -1;
+        }
     }
+    l->stop_pending = 0;
     return 0;
 }
 
 void loop_stop(struct loop *l)
 {
     l->stop = 1;
+    l->stop_pending = 1;
     curl_multi_wakeup(l->multi);
 }
 

@@ -111,8 +111,10 @@ void loop_del_poll_hook(struct loop *l, uint64_t id);
  * timers'), which lets tests and `pgdeck local up` bound a turn. */
 int loop_turn(struct loop *l, int64_t max_wait_ms, char **cause);
 /* Turns until loop_stop() is called (from a callback).  Returns 0, or -1
- * with *cause set when a turn failed.  loop_stop() before loop_run() makes
- * it return after one turn. */
+ * with *cause set when a turn failed.  loop_stop() called between two runs
+ * (or before the first) makes it return after one turn; the stop that ended
+ * the previous run does not carry over, so a program may run the loop
+ * several times in a row (act_cli: refresh, then the plan). */
 int loop_run(struct loop *l, char **cause);
 /* Makes loop_run() return at the end of the current turn; also wakes a
  * loop that is waiting (curl_multi_wakeup). */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/act_cli.h"
 #include "src/buf.h"
 #include "src/cli.h"
 #include "src/context.h"
@@ -142,6 +143,18 @@ int main(int argc, char **argv)
     case CLI_CMD_LOCAL_SEED:
         /* "local up" -> "up": the word after "local ". */
         rc = platform_cli(cli_cmd_name(cli.cmd) + 6, stdout, stderr);
+        break;
+    case CLI_CMD_SCALE_MEMORY:
+    case CLI_CMD_VOLUME_EXTEND:
+    case CLI_CMD_REPLICA_ADD:
+    case CLI_CMD_REPLICA_REMOVE:
+    case CLI_CMD_RESTART:
+    case CLI_CMD_FAILOVER:
+    case CLI_CMD_CREATE:
+    case CLI_CMD_DESTROY:
+    case CLI_CMD_RESUME:
+    case CLI_CMD_ABORT:
+        rc = act_cli_run(&cli, s, context_current(set), stdin, stdout, stderr);
         break;
     case CLI_CMD_INFO:
         info_print(stdout, s, set, term_curses_version());

@@ -81,6 +81,10 @@ static const struct settings_row settings_table[SETTINGS__COUNT] = {
                                        NULL, NULL,
                                        "statement_timeout of pgdeck's own "
                                        "queries (probes, SQL pane)"},
+    [SETTINGS_FAILOVER_MAX_LAG] = {"actions.failover_max_lag", SETTINGS_T_SIZE,
+                                   16 * MB, 0, TB, NULL, NULL,
+                                   "a failover candidate further behind is not "
+                                   "eligible without --force"},
 };
 
 #define SETTINGS_ACTION_NAME(id, name) name,

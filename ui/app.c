@@ -22,6 +22,7 @@
 #include "src/settings.h"
 #include "src/xmalloc.h"
 
+#include "ui/act.h"
 #include "ui/app.h"
 #include "ui/curses_compat.h"
 #include "ui/palette.h"
@@ -227,6 +228,7 @@ static void app_disconnect(struct app *a)
 void app_connect(struct app *a)
 {
     app_disconnect(a);
+    act_scan(a);
     app_cache_load(a);
     a->model_gen = 0;
     free(a->connect_msg);
@@ -255,6 +257,8 @@ int app_switch_context(struct app *a, const char *name)
     const struct context *c = context_find(a->set, name);
     size_t i;
 
+    if (!act_may_switch(a))
+        return -1;
     if (!c) {
         struct buf names = BUF_INIT;
 
@@ -286,7 +290,9 @@ static void app_on_tty(struct loop *l, int fd, int events, void *arg)
     (void)l;
     (void)fd;
     if (events & LOOP_ERROR) {
-        /* The terminal went away (hangup): nothing left to draw on. */
+        /* The terminal went away (hangup): nothing left to draw on; a
+         * plan in flight stays resumable. */
+        act_detach(a);
         loop_del_fd(a->loop, STDIN_FILENO);
         a->quit = 1;
         loop_stop(a->loop);
@@ -316,6 +322,8 @@ static void app_on_signal(struct loop *l, int signo, void *arg)
         return;
     }
     log_msg("ui: signal %d: quitting", signo);
+    /* A plan in flight is detached: its journal stays for resume. */
+    act_detach(a);
     a->quit = 1;
     a->exit_code = CLI_EXIT_FAILED;
     loop_stop(l);
@@ -329,6 +337,7 @@ static void app_before_sleep(struct loop *l, void *arg)
     (void)l;
     if (a->quit)
         return;
+    act_tick(a);
     if (m && m->generation != a->model_gen) {
         a->model_gen = m->generation;
         a->dirty |= APP_DIRTY_BODY | APP_DIRTY_TITLE | APP_DIRTY_STATUS;
@@ -397,6 +406,7 @@ int ui_run(const struct cli *cli, struct settings *s, struct context_set *set)
 
     a.keys = keys_new(s);
     a.loop = loop_new();
+    act_init(&a);
     for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         loop_on_signal(a.loop, sigs[i], app_on_signal, &a, NULL);
     loop_add_fd(a.loop, STDIN_FILENO, LOOP_READ, app_on_tty, &a);
@@ -405,6 +415,7 @@ int ui_run(const struct cli *cli, struct settings *s, struct context_set *set)
     app_connect(&a);
 
     rc = loop_run(a.loop, &cause);
+    act_free(&a); /* before the API client: detaches a plan in flight */
     app_disconnect(&a);
     fleet_model_free(a.snapshot);
     free(a.cache_path);

@@ -15,7 +15,9 @@
  * Files: app.c (start, connect, the snapshot cache, loop wiring,
  * teardown), input.c (keys, the input line, `:` commands), draw.c (title,
  * status, hints, too-small screen, cell drawing), view_fleet.c,
- * view_cluster.c, view_text.c (node details and help: scrolled lines).
+ * view_cluster.c, view_text.c (node details and help: scrolled lines),
+ * act.c and act_draw.c (the actions menu, plan preview and confirmation,
+ * progress of a running plan, resume of interrupted plans: act.h).
  */
 #ifndef PGDECK_UI_APP_H
 #define PGDECK_UI_APP_H
@@ -31,6 +33,7 @@
 #include "ui/layout.h"
 #include "ui/theme.h"
 
+struct act;
 struct context;
 struct context_set;
 struct fleet;
@@ -59,7 +62,14 @@ enum app_view {
     APP_VIEW__COUNT
 };
 
-enum app_input { APP_INPUT_NONE, APP_INPUT_FILTER, APP_INPUT_COMMAND };
+/* What the input line is for.  ARG: an action's argument (act.h asks for
+ * it: memory, size, region, name). */
+enum app_input {
+    APP_INPUT_NONE,
+    APP_INPUT_FILTER,
+    APP_INPUT_COMMAND,
+    APP_INPUT_ARG
+};
 
 struct app;
 
@@ -115,6 +125,8 @@ struct app {
 
     enum app_input input;
     struct buf line; /* the input line being typed */
+
+    struct act *act; /* operator actions: menu, dialogs, the run (act.h) */
 
     char *flash;
     int flash_err;

@@ -8,6 +8,7 @@
 #include "src/fleet.h"
 #include "src/settings.h"
 
+#include "ui/act.h"
 #include "ui/app.h"
 #include "ui/curses_compat.h"
 #include "ui/format.h"
@@ -156,7 +157,8 @@ static void draw_title(struct app *a, const struct layout_areas *ar)
     const char *sep = draw_sep(a);
     int64_t every = a->fleet ? fleet_interval(a->fleet) : 0;
     char when[16] = "never";
-    int rw;
+    char *badge = act_badge(a);
+    int rw, bw = 0;
 
     buf_printf(&l, " pgdeck%s%s%s", sep, a->ctx->name, sep);
     switch (a->view == APP_VIEW_HELP ? a->help_from : a->view) {
@@ -208,12 +210,25 @@ static void draw_title(struct app *a, const struct layout_areas *ar)
     rw = (int)text_width(buf_str(&r), a->utf8);
     draw_attr(palette_attr(THEME_ROLE_TITLE));
     mvwhline(stdscr, ar->title_y, 0, ' ', ar->cols);
-    draw_text(a, ar->title_y, 0, ar->cols - rw - 1, THEME_ROLE_TITLE,
+    if (badge) {
+        /* A plan runs (or ended) behind the panel: after the context and
+         * view, at most half the line, in reverse video. */
+        struct buf t = BUF_INIT;
+
+        text_clip(&t, badge, (size_t)(ar->cols / 2), a->utf8);
+        bw = (int)text_width(buf_str(&t), a->utf8) + 2;
+        buf_free(&t);
+    }
+    draw_text(a, ar->title_y, 0, ar->cols - rw - bw - 1, THEME_ROLE_TITLE,
               buf_str(&l));
+    if (badge && ar->cols - rw - bw > 0)
+        draw_text(a, ar->title_y, ar->cols - rw - bw, bw - 1, THEME_ROLE_PAUSED,
+                  badge);
     if (rw < ar->cols)
         draw_text(a, ar->title_y, ar->cols - rw, rw,
                   a->paused ? THEME_ROLE_PAUSED : THEME_ROLE_TITLE,
                   buf_str(&r));
+    free(badge);
     buf_free(&l);
     buf_free(&r);
 }
@@ -224,11 +239,17 @@ static void draw_status(struct app *a, const struct layout_areas *ar)
 
     draw_clear_line(ar->status_y);
     if (a->input != APP_INPUT_NONE) {
-        const char *p = a->input == APP_INPUT_FILTER ? "/" : ":";
-        int pw = 1, tw = (int)text_width(buf_str(&a->line), a->utf8);
-        int room = ar->cols - pw - 1;
+        const char *p = a->input == APP_INPUT_FILTER    ? "/"
+                        : a->input == APP_INPUT_COMMAND ? ":"
+                                                        : act_prompt(a);
+        int pw = (int)text_width(p, a->utf8);
+        int tw = (int)text_width(buf_str(&a->line), a->utf8);
+        int room;
         const char *t = buf_str(&a->line);
 
+        if (pw > ar->cols - 20) /* a long prompt: keep room to type */
+            pw = ar->cols - 20;
+        room = ar->cols - pw - 1;
         draw_text(a, ar->status_y, 0, pw, THEME_ROLE_PROMPT, p);
         /* Show the end of a long line. */
         while (tw > room && *t) {
@@ -305,6 +326,10 @@ static void draw_hints(struct app *a, const struct layout_areas *ar)
     size_t i;
 
     draw_clear_line(ar->hints_y);
+    if (act_active(a) && a->input == APP_INPUT_NONE) {
+        draw_text(a, ar->hints_y, 0, ar->cols, THEME_ROLE_HINT, act_hints(a));
+        return;
+    }
     if (a->input != APP_INPUT_NONE) {
         draw_text(a, ar->hints_y, 0, ar->cols, THEME_ROLE_HINT,
                   " Enter apply  Esc cancel  C-u clear");
@@ -380,8 +405,11 @@ void draw_frame(struct app *a)
         }
         if (a->dirty & APP_DIRTY_TITLE)
             draw_title(a, &ar);
-        if (a->dirty & APP_DIRTY_BODY)
+        if (a->dirty & APP_DIRTY_BODY) {
             ops->draw(a, &ar);
+            if (act_active(a))
+                act_draw(a, &ar);
+        }
         if (a->dirty & APP_DIRTY_HINTS)
             draw_hints(a, &ar);
         /* last: it places the cursor when a line is being typed */

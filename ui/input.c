@@ -6,6 +6,7 @@
 #include "src/fleet.h"
 #include "src/xmalloc.h"
 
+#include "ui/act.h"
 #include "ui/app.h"
 #include "ui/command.h"
 #include "ui/curses_compat.h"
@@ -56,10 +57,14 @@ void input_open(struct app *a, enum app_view view)
 static int input_line_key(struct app *a, int ch)
 {
     if (ch == 27) { /* cancel */
+        enum app_input kind = a->input;
+
         a->input = APP_INPUT_NONE;
         buf_reset(&a->line);
         curs_set(0);
         a->dirty |= APP_DIRTY_STATUS | APP_DIRTY_HINTS;
+        if (kind == APP_INPUT_ARG)
+            act_arg_done(a, NULL, 1);
         return 1;
     }
     if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
@@ -99,6 +104,8 @@ static void input_line_done(struct app *a)
     a->dirty |= APP_DIRTY_STATUS | APP_DIRTY_HINTS;
     if (kind == APP_INPUT_COMMAND)
         input_command(a, text);
+    else if (kind == APP_INPUT_ARG)
+        act_arg_done(a, text, 0);
     else
         input_filter(a, text);
     free(text);
@@ -174,7 +181,8 @@ static void input_command(struct app *a, const char *text)
         input_open(a, APP_VIEW_HELP);
         break;
     case COMMAND_QUIT:
-        a->quit = 1;
+        if (act_quit(a))
+            a->quit = 1;
         break;
     }
     command_clear(&cmd);
@@ -290,7 +298,12 @@ static void input_action(struct app *a, int action)
 {
     switch (action) {
     case SETTINGS_ACTION_QUIT:
-        a->quit = 1;
+        /* With a plan in flight, a y/N first (it stays resumable). */
+        if (act_quit(a))
+            a->quit = 1;
+        break;
+    case SETTINGS_ACTION_ACTIONS:
+        act_open(a);
         break;
     case SETTINGS_ACTION_HELP:
         if (a->view == APP_VIEW_HELP)
@@ -380,6 +393,11 @@ void input_key(struct app *a, int ch)
     }
     if (a->input != APP_INPUT_NONE) {
         input_line_key(a, ch);
+        return;
+    }
+    if (act_active(a)) {
+        /* A dialog or panel of act.h takes every key. */
+        act_key(a, ch);
         return;
     }
     kv = input_ops(a->view)->keys_view;

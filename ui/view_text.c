@@ -161,6 +161,22 @@ static void view_help_lines(struct app *a, struct buf *out)
                       "!negated  free text; all must hold\n");
     buf_puts(out, " markers: * primary  ? unreachable  ! role disagreement "
                   "or problem  ~ stale data\n");
+    if (kv != KEYS_VIEW_HELP) {
+        buf_puts(out, "\n ACTIONS (a or F9)\n");
+        buf_puts(out, "   menu: Enter chooses (a disabled item says why), "
+                      "Esc closes\n");
+        buf_puts(out, "   low-risk plan: y runs it; Enter, n or Esc cancel "
+                      "(Cancel is focused)\n");
+        buf_puts(out, "   disruptive plan: type the cluster name, Enter "
+                      "runs it; Esc cancels\n");
+        buf_puts(out, "   running plan: Esc hides the panel (the title says "
+                      "plan running), a shows it,\n");
+        buf_puts(out, "     c cancels it after the step in flight (y/N)\n");
+        buf_puts(out, "   interrupted plan at start: r resume, a abort, "
+                      "l later\n");
+        buf_puts(out, "   --read-only: every action refused before any "
+                      "dialog\n");
+    }
     buf_puts(out, " Esc, - or ? closes this help\n");
 }
 

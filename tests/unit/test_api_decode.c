@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -812,6 +813,67 @@ START_TEST(test_machine_lookups)
 }
 END_TEST
 
+/* config_json is the "config" object, whole and verbatim, as compact JSON:
+ * it parses back to the same value as the body's config (every field,
+ * also those no struct holds), and it is "" without a config. */
+START_TEST(test_config_json)
+{
+    static const char *const files[] = {"machines_create_resp.json",
+                                        "launch_syd_resp.json",
+                                        "machines_update_resp.json"};
+    struct api_machine m;
+    char *cause = NULL, *json;
+    const char *lit;
+    cJSON *body, *back;
+    size_t i, len;
+
+    for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+        json = read_fixture(files[i], &len);
+        ck_assert_int_eq(api_machine_decode(json, len, &m, &cause), 0);
+        body = cJSON_ParseWithLength(json, len);
+        ck_assert_ptr_nonnull(body);
+        ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(body, "config"));
+        back = cJSON_Parse(m.config_json);
+        ck_assert_msg(back ? 1 : 0, "%s: config_json is not JSON", files[i]);
+        ck_assert_msg(
+            cJSON_Compare(back,
+                          cJSON_GetObjectItemCaseSensitive(body, "config"), 1),
+            "%s: config_json differs from the body's config", files[i]);
+        ck_assert_ptr_null(strchr(m.config_json, '\n'));
+        cJSON_Delete(back);
+        cJSON_Delete(body);
+        api_machine_free(&m);
+        free(json);
+    }
+    /* The reference's flex replica: services and metrics, which no struct
+     * field holds, survive. */
+    ck_assert_int_eq(
+        api_machine_decode(PG_MACHINE, strlen(PG_MACHINE), &m, &cause), 0);
+    ck_assert_ptr_nonnull(strstr(m.config_json, "\"services\":[{\"internal_port"
+                                                "\":5432}]"));
+    ck_assert_ptr_nonnull(strstr(m.config_json, "\"metrics\":{\"port\":9187"));
+    ck_assert_ptr_nonnull(strstr(m.config_json, "\"interval\":15000000000"));
+    api_machine_free(&m);
+    /* No config, a null one, an incomplete one: "". */
+    ck_assert_int_eq(api_machine_decode("{\"id\":\"m\"}", 10, &m, &cause), 0);
+    ck_assert_str_eq(m.config_json, "");
+    api_machine_free(&m);
+    lit = "{\"id\":\"m\",\"config\":null}";
+    ck_assert_int_eq(api_machine_decode(lit, strlen(lit), &m, &cause), 0);
+    ck_assert_str_eq(m.config_json, "");
+    api_machine_free(&m);
+    lit = "{\"id\":\"m\",\"incomplete_config\":{\"image\":\"pg\"}}";
+    ck_assert_int_eq(api_machine_decode(lit, strlen(lit), &m, &cause), 0);
+    ck_assert_str_eq(m.config_json, "");
+    ck_assert_str_eq(m.config.image, "pg");
+    api_machine_free(&m);
+    lit = "{\"id\":\"m\",\"config\":{}}";
+    ck_assert_int_eq(api_machine_decode(lit, strlen(lit), &m, &cause), 0);
+    ck_assert_str_eq(m.config_json, "{}");
+    api_machine_free(&m);
+}
+END_TEST
+
 /* Every fixture file in the directory has a row in fixture_cases. */
 START_TEST(test_every_fixture_listed)
 {
@@ -871,6 +933,7 @@ static Suite *api_decode_suite(void)
     tcase_add_test(tc, test_bounds);
     tcase_add_test(tc, test_counted_buffer);
     tcase_add_test(tc, test_machine_lookups);
+    tcase_add_test(tc, test_config_json);
     tcase_add_test(tc, test_every_fixture_listed);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);

@@ -402,6 +402,15 @@ START_TEST(test_hooks_and_run)
     h.before = 0;
     ck_assert_int_eq(loop_run(l, NULL), 0);
     ck_assert_int_eq(h.before, 0);
+    /* A run after a run that was stopped goes on until its own stop. */
+    n = 4;
+    loop_timer_add(l, 1, stop_after, &n);
+    ck_assert_int_eq(loop_run(l, NULL), 0);
+    ck_assert_int_eq(n, 0);
+    n = 3;
+    loop_timer_add(l, 1, stop_after, &n);
+    ck_assert_int_eq(loop_run(l, NULL), 0);
+    ck_assert_int_eq(n, 0);
     loop_free(l);
 }
 END_TEST

@@ -1,0 +1,596 @@
+#include "config.h"
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/act_cli.h"
+#include "src/actions.h"
+#include "src/buf.h"
+#include "src/cli.h"
+#include "src/context.h"
+#include "src/fleet.h"
+#include "src/http.h"
+#include "src/log.h"
+#include "src/loop.h"
+#include "src/machines.h"
+#include "src/plan.h"
+#include "src/settings.h"
+#include "src/xmalloc.h"
+
+/*
+ * act_cli: the mutating subcommands (act_cli.h).  Three phases on one
+ * loop: refresh the cluster's model once, build and confirm the plan, run
+ * it while printing each step.
+ */
+
+/* How long the first refresh may take before the command gives up. */
+#define ACT_REFRESH_DEADLINE_MS 30000
+
+struct act {
+    const struct cli *cli;
+    const struct settings *s;
+    const struct context *ctx;
+    FILE *in, *out, *err;
+    struct loop *loop;
+    struct http *http;
+    struct machines *api;
+    struct fleet *fleet;
+    uint64_t deadline;
+    int deadline_hit;
+    struct plan_run *run;
+    enum plan_step_state *shown; /* per step, what was printed last */
+    size_t n_shown;
+    int aborting_shown;
+    int detached;
+};
+
+static void act_refresh_check(struct loop *l, void *arg);
+static void act_deadline(struct loop *l, uint64_t id, void *arg);
+static void act_signal(struct loop *l, int signo, void *arg);
+static int act_refresh(struct act *a, char **cause);
+static int act_read_only(const struct act *a);
+static void act_args(const struct act *a, struct action_args *args);
+static void act_print_preflight(const struct act *a,
+                                const struct action_preflight *pf);
+static int act_confirm(const struct act *a, const struct plan *p,
+                       const char *what);
+static void act_progress(struct plan_run *r, size_t step, void *arg);
+static int act_wait_run(struct act *a);
+static int act_exit_code(enum plan_outcome o);
+static int act_mutate(struct act *a);
+static int act_journal(struct act *a, enum plan_resume_mode mode);
+static void act_teardown(struct act *a);
+static void act_plan_timeout(struct act *a);
+
+/* ---- phase 1: one refresh of the model ---- */
+
+static void act_refresh_check(struct loop *l, void *arg)
+{
+    struct act *a = arg;
+
+    if (fleet_model(a->fleet)->rounds > 0 || a->deadline_hit)
+        loop_stop(l);
+}
+
+static void act_deadline(struct loop *l, uint64_t id, void *arg)
+{
+    struct act *a = arg;
+
+    (void)l;
+    (void)id;
+    a->deadline = 0;
+    a->deadline_hit = 1;
+}
+
+static void act_signal(struct loop *l, int signo, void *arg)
+{
+    struct act *a = arg;
+
+    if (a->run && plan_run_outcome(a->run) == PLAN_OUTCOME_NONE) {
+        /* The plan stays resumable: journal and leases are left alone. */
+        fprintf(a->err,
+                "pgdeck: %s: detached from plan %s; it can be continued "
+                "with 'pgdeck resume %s' or undone with 'pgdeck abort %s'\n",
+                strsignal(signo), plan_run_plan(a->run)->id,
+                plan_run_plan(a->run)->id, plan_run_plan(a->run)->id);
+        plan_run_detach(a->run);
+        a->detached = 1;
+    }
+    loop_stop(l);
+}
+
+/* Refreshes the model of cli->cluster (all clusters for create, whose
+ * name must not be taken).  Returns 0, or an exit code with *cause set. */
+static int act_refresh(struct act *a, char **cause)
+{
+    struct fleet_options opts;
+    const struct fleet_model *m;
+    char *why = NULL;
+
+    memset(&opts, 0, sizeof opts);
+    opts.probe = 1;
+    opts.only = a->cli->cmd == CLI_CMD_CREATE ? NULL : a->cli->cluster;
+    a->fleet = fleet_new(a->loop, a->api, a->ctx, a->s, &opts);
+    a->deadline =
+        loop_timer_add(a->loop, ACT_REFRESH_DEADLINE_MS, act_deadline, a);
+    loop_set_before_sleep(a->loop, act_refresh_check, a);
+    fleet_start(a->fleet);
+    if (loop_run(a->loop, &why) != 0) {
+        *cause = x_asprintf("the event loop failed: %s", why);
+        free(why);
+        return CLI_EXIT_FAILED;
+    }
+    loop_set_before_sleep(a->loop, NULL, NULL);
+    if (a->deadline)
+        loop_timer_cancel(a->loop, a->deadline);
+    a->deadline = 0;
+    m = fleet_model(a->fleet);
+    if (m->status == FLEET_STATUS_UNREACHABLE) {
+        *cause = x_asprintf("platform unreachable: %s",
+                            m->api.reason ? m->api.reason : "no answer");
+        return CLI_EXIT_UNREACHABLE;
+    }
+    if (m->status != FLEET_STATUS_OK) {
+        *cause = x_asprintf("the platform API: %s",
+                            m->api.reason ? m->api.reason
+                                          : "no complete answer in time");
+        return CLI_EXIT_FAILED;
+    }
+    return 0;
+}
+
+/* ---- phase 2: the plan ---- */
+
+static int act_read_only(const struct act *a)
+{
+    return a->cli->read_only || a->ctx->read_only ||
+           settings_num(a->s, SETTINGS_READ_ONLY) == 1;
+}
+
+static void act_args(const struct act *a, struct action_args *args)
+{
+    static const enum action_kind kinds[CLI_CMD__COUNT] = {
+        [CLI_CMD_SCALE_MEMORY] = ACTION_SCALE_MEMORY,
+        [CLI_CMD_VOLUME_EXTEND] = ACTION_VOLUME_EXTEND,
+        [CLI_CMD_REPLICA_ADD] = ACTION_REPLICA_ADD,
+        [CLI_CMD_REPLICA_REMOVE] = ACTION_REPLICA_REMOVE,
+        [CLI_CMD_RESTART] = ACTION_RESTART,
+        [CLI_CMD_FAILOVER] = ACTION_FAILOVER,
+        [CLI_CMD_CREATE] = ACTION_CREATE,
+        [CLI_CMD_DESTROY] = ACTION_DESTROY,
+    };
+    const struct cli *c = a->cli;
+
+    memset(args, 0, sizeof *args);
+    args->kind = kinds[c->cmd];
+    args->cluster = c->cluster;
+    args->node = c->node;
+    args->region = c->region;
+    args->to = c->to;
+    args->memory_mb = c->memory_mb;
+    args->size_gb = c->size_gb;
+    args->allow_secondary_region = c->allow_secondary_region;
+    args->force = c->force;
+    args->preset = c->preset && strcmp(c->preset, "ha") == 0
+                       ? ACTION_PRESET_HA
+                       : ACTION_PRESET_DEVELOPMENT;
+    args->max_lag_bytes = settings_num(a->s, SETTINGS_FAILOVER_MAX_LAG);
+    args->org = a->ctx->org;
+}
+
+static void act_print_preflight(const struct act *a,
+                                const struct action_preflight *pf)
+{
+    size_t i;
+
+    if (pf->n_candidates == 0)
+        return;
+    fprintf(a->out, "%-16s %-6s %-7s %-12s %s\n", "CANDIDATE", "REGION",
+            "CHECKS", "LAG", "ELIGIBLE");
+    for (i = 0; i < pf->n_candidates; i++) {
+        const struct action_candidate *c = &pf->candidates[i];
+        char checks[16], lag[32];
+
+        (void)snprintf(checks, sizeof checks, "%d/%d", c->checks_passing,
+                       c->n_checks);
+        if (c->lag_bytes < 0)
+            (void)snprintf(lag, sizeof lag, "unknown");
+        else if (c->lag_ms >= 0)
+            (void)snprintf(lag, sizeof lag, "%lld B %.1fs",
+                           (long long)c->lag_bytes, (double)c->lag_ms / 1000);
+        else
+            (void)snprintf(lag, sizeof lag, "%lld B", (long long)c->lag_bytes);
+        fprintf(a->out, "%-16s %-6s %-7s %-12s %s%s%s\n", c->id, c->region,
+                checks, lag, c->eligible ? "yes" : "no",
+                c->reason && *c->reason ? ": " : "",
+                c->reason ? c->reason : "");
+    }
+    if (pf->quorum_before > 0)
+        fprintf(a->out, "members in the primary region: %d now, %d after\n",
+                pf->quorum_before, pf->quorum_after);
+}
+
+/* Asks on the terminal.  Returns 0 to go on, or the exit code: 2 without a
+ * terminal (or not confirmed).  Reading the answer blocks: nothing else
+ * runs yet (the plan starts after it), as when reading the config. */
+static int act_confirm(const struct act *a, const struct plan *p,
+                       const char *what)
+{
+    char line[256];
+    size_t len;
+
+    if (a->cli->yes)
+        return 0;
+    if (!isatty(fileno(a->in))) {
+        fprintf(a->err,
+                "pgdeck: %s: refused: no terminal to confirm on (pass --yes "
+                "to run without asking)\n",
+                what);
+        return CLI_EXIT_USAGE;
+    }
+    if (p->risk == PLAN_RISK_LOW)
+        fprintf(a->out, "Run this plan? [y/N] ");
+    else
+        fprintf(a->out,
+                "Type the cluster name (%s) to run this plan: ", p->cluster);
+    fflush(a->out);
+    if (!fgets(line, sizeof line, a->in)) {
+        fprintf(a->err, "\npgdeck: %s: not confirmed (end of input)\n", what);
+        return CLI_EXIT_USAGE;
+    }
+    len = strcspn(line, "\r\n");
+    line[len] = '\0';
+    if (p->risk == PLAN_RISK_LOW
+            ? (strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 ||
+               strcmp(line, "yes") == 0)
+            : strcmp(line, p->cluster) == 0)
+        return 0;
+    fprintf(a->err, "pgdeck: %s: not confirmed; nothing was changed\n", what);
+    return CLI_EXIT_USAGE;
+}
+
+/* ---- phase 3: running ---- */
+
+static void act_progress(struct plan_run *r, size_t step, void *arg)
+{
+    struct act *a = arg;
+    const struct plan_journal *j = plan_run_journal(r);
+    const struct plan *p = plan_run_plan(r);
+    enum plan_outcome o = plan_run_outcome(r);
+    size_t i;
+
+    if (j->aborting && !a->aborting_shown) {
+        fprintf(a->out,
+                "aborting: the steps that bring %s back to a safe "
+                "state\n",
+                p->cluster);
+        a->aborting_shown = 1;
+    }
+    for (i = 0; !j->aborting && i < p->n_steps && i < a->n_shown; i++) {
+        enum plan_step_state st = j->st[i];
+        char *title;
+        const char *note;
+
+        if (st == a->shown[i])
+            continue;
+        a->shown[i] = st;
+        if (st == PLAN_STEP_PENDING)
+            continue;
+        title = plan_expand(p, p->steps[i].title, 0, NULL);
+        note = plan_run_note(r, i);
+        if (st == PLAN_STEP_RUNNING)
+            fprintf(a->out, "[%2zu/%zu] %s ...\n", i + 1, p->n_steps, title);
+        else
+            fprintf(a->out, "[%2zu/%zu] %s: %s (%.1f s)%s%s\n", i + 1,
+                    p->n_steps, title, plan_step_state_name(st),
+                    (double)plan_run_step_elapsed_ms(r, i) / 1000,
+                    st == PLAN_STEP_FAILED && note ? ": " : "",
+                    st == PLAN_STEP_FAILED && note ? note : "");
+        free(title);
+    }
+    (void)step;
+    fflush(a->out);
+    if (o != PLAN_OUTCOME_NONE)
+        loop_stop(a->loop);
+}
+
+/* Runs the loop until the plan ends or a signal detaches it.  Returns the
+ * exit code. */
+static int act_wait_run(struct act *a)
+{
+    const struct plan *p = plan_run_plan(a->run);
+    enum plan_outcome o;
+    char *why = NULL;
+
+    a->n_shown = p->n_steps;
+    a->shown = x_calloc(a->n_shown ? a->n_shown : 1, sizeof *a->shown);
+    act_progress(a->run, 0, a);
+    if (plan_run_outcome(a->run) == PLAN_OUTCOME_NONE &&
+        loop_run(a->loop, &why) != 0) {
+        fprintf(a->err, "pgdeck: the event loop failed: %s\n", why);
+        free(why);
+        plan_run_detach(a->run);
+        return CLI_EXIT_FAILED;
+    }
+    if (a->detached)
+        return CLI_EXIT_FAILED;
+    o = plan_run_outcome(a->run);
+    if (o == PLAN_OUTCOME_DONE) {
+        fprintf(a->out, "%s: done in %.1f s\n", p->summary,
+                (double)plan_run_elapsed_ms(a->run) / 1000);
+        return CLI_EXIT_OK;
+    }
+    if (o == PLAN_OUTCOME_ABORTED && plan_run_abort_clean(a->run)) {
+        fprintf(a->out, "%s: aborted; %s is back in a safe state\n", p->summary,
+                p->cluster);
+        return CLI_EXIT_OK;
+    }
+    fprintf(a->err, "pgdeck: %s: %s%s%s (plan %s)\n", p->summary,
+            plan_outcome_name(o), plan_run_error(a->run) ? ": " : "",
+            plan_run_error(a->run) ? plan_run_error(a->run) : "", p->id);
+    if (o == PLAN_OUTCOME_UNKNOWN)
+        fprintf(a->err,
+                "pgdeck: the outcome is unknown: a request got no answer; "
+                "check with 'pgdeck status %s'\n",
+                p->cluster);
+    return act_exit_code(o);
+}
+
+static int act_exit_code(enum plan_outcome o)
+{
+    switch (o) {
+    case PLAN_OUTCOME_DONE:
+        return CLI_EXIT_OK;
+    case PLAN_OUTCOME_REFUSED:
+        return CLI_EXIT_REFUSED;
+    case PLAN_OUTCOME_NONE:
+    case PLAN_OUTCOME_FAILED:
+    case PLAN_OUTCOME_UNKNOWN:
+    case PLAN_OUTCOME_ABORTED:
+    default:
+        return CLI_EXIT_FAILED;
+    }
+}
+
+/* scale, volume, replica, restart, failover, create, destroy. */
+static int act_mutate(struct act *a)
+{
+    const char *what = cli_cmd_name(a->cli->cmd);
+    const struct fleet_cluster *c;
+    struct action_args args;
+    struct action_preflight pf;
+    struct plan_run_opts ro;
+    struct plan *p = NULL;
+    struct buf b = BUF_INIT;
+    char *cause = NULL;
+    int rc;
+
+    rc = act_refresh(a, &cause);
+    if (rc != 0) {
+        fprintf(a->err, "pgdeck: %s: %s\n", what, cause);
+        free(cause);
+        return rc;
+    }
+    c = fleet_model_cluster(fleet_model(a->fleet), a->cli->cluster);
+    if (a->cli->cmd == CLI_CMD_CREATE && c) {
+        fprintf(a->err,
+                "pgdeck: create: refused: a cluster named %s already "
+                "exists\n",
+                a->cli->cluster);
+        return CLI_EXIT_REFUSED;
+    }
+    if (a->cli->cmd != CLI_CMD_CREATE && !c) {
+        fprintf(a->err,
+                "pgdeck: %s: refused: no Postgres cluster named %s in "
+                "context %s\n",
+                what, a->cli->cluster, a->ctx->name);
+        return CLI_EXIT_REFUSED;
+    }
+    act_args(a, &args);
+    memset(&pf, 0, sizeof pf);
+    if (action_build(c, &args, NULL, &p, &pf) != 0) {
+        act_print_preflight(a, &pf);
+        fprintf(a->err, "pgdeck: %s: refused: %s\n", what,
+                pf.reason ? pf.reason : "a pre-flight check failed");
+        action_preflight_clear(&pf);
+        return CLI_EXIT_REFUSED;
+    }
+    act_print_preflight(a, &pf);
+    action_preflight_clear(&pf);
+    plan_render(p, &b);
+    if (a->cli->dry_run || !a->cli->yes) {
+        fputs(buf_str(&b), a->out);
+    } else {
+        /* --yes: the plan is not shown, its warnings still are. */
+        size_t i;
+
+        for (i = 0; i < p->n_warnings; i++)
+            fprintf(a->out, "warning: %s\n", p->warnings[i]);
+    }
+    buf_free(&b);
+    if (a->cli->dry_run) {
+        fprintf(a->out, "(dry run: nothing was changed)\n");
+        plan_free(p);
+        return CLI_EXIT_OK;
+    }
+    rc = act_confirm(a, p, what);
+    if (rc != 0) {
+        plan_free(p);
+        return rc;
+    }
+    /* The model's work is done: its refreshes would only compete with the
+     * plan's requests. */
+    fleet_free(a->fleet);
+    a->fleet = NULL;
+    act_plan_timeout(a);
+    fprintf(a->out, "plan %s: %s\n", p->id, p->summary);
+    memset(&ro, 0, sizeof ro);
+    ro.context = a->ctx->name;
+    a->run = plan_run_start(a->loop, a->http, p, &ro, act_progress, a);
+    return act_wait_run(a);
+}
+
+/* The plan's requests may take longer than the fleet's reads. */
+static void act_plan_timeout(struct act *a)
+{
+    if (http_timeout(a->http) < PLAN_HTTP_TIMEOUT_MS)
+        http_set_timeout(a->http, PLAN_HTTP_TIMEOUT_MS);
+}
+
+/* resume / abort: the journal of cli->plan (unfinished, or one that failed
+ * or was cancelled: abort still brings its cluster back to a safe state),
+ * or else the only unfinished one. */
+static int act_journal(struct act *a, enum plan_resume_mode mode)
+{
+    const char *what = cli_cmd_name(a->cli->cmd);
+    char *dir = plan_journal_dir();
+    char **files;
+    struct plan_journal j;
+    struct plan_run_opts ro;
+    struct buf b = BUF_INIT;
+    char *cause = NULL, *file = NULL;
+    size_t n = 0, i;
+    int rc = CLI_EXIT_OK;
+
+    files = plan_journal_list(dir, &n);
+    if (a->cli->plan) {
+        file = x_asprintf("%s/%s.json", dir, a->cli->plan);
+        if (access(file, F_OK) != 0) {
+            free(file);
+            file = NULL;
+        }
+    } else if (n > 0) {
+        file = x_strdup(files[0]);
+    }
+    if (!file || (!a->cli->plan && n > 1)) {
+        if (n == 0)
+            fprintf(a->err, "pgdeck: %s: no interrupted plan in %s\n", what,
+                    dir);
+        else if (!file)
+            fprintf(a->err, "pgdeck: %s: no plan %s in %s\n", what,
+                    a->cli->plan, dir);
+        else
+            fprintf(a->err, "pgdeck: %s: %zu interrupted plans; name one:\n",
+                    what, n);
+        for (i = 0; !a->cli->plan && n > 1 && i < n; i++)
+            fprintf(a->err, "  %s\n", files[i]);
+        rc = n > 1 && !a->cli->plan ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+        goto out;
+    }
+    if (plan_journal_load(file, &j, &cause) != 0) {
+        fprintf(a->err, "pgdeck: %s: %s\n", what, cause);
+        free(cause);
+        rc = CLI_EXIT_FAILED;
+        goto out;
+    }
+    if (plan_journal_live(&j)) {
+        fprintf(a->err,
+                "pgdeck: %s: refused: plan %s is running now in pgdeck "
+                "process %lld on this host\n",
+                what, j.plan->id, (long long)j.owner_pid);
+        plan_journal_clear(&j);
+        rc = CLI_EXIT_REFUSED;
+        goto out;
+    }
+    if (j.context && strcmp(j.context, a->ctx->name) != 0) {
+        fprintf(a->err,
+                "pgdeck: %s: refused: plan %s ran in context %s, not %s "
+                "(pass --context %s)\n",
+                what, j.plan->id, j.context, a->ctx->name, j.context);
+        plan_journal_clear(&j);
+        rc = CLI_EXIT_REFUSED;
+        goto out;
+    }
+    plan_render(j.plan, &b);
+    fprintf(a->out, "%s%s at step %zu of %zu\n", buf_str(&b),
+            j.aborting ? "interrupted while aborting" : "interrupted",
+            j.current + 1,
+            j.aborting ? j.plan->n_abort_steps : j.plan->n_steps);
+    buf_free(&b);
+    rc = act_confirm(a, j.plan, mode == PLAN_RESUME ? "resume" : "abort");
+    if (rc != 0) {
+        plan_journal_clear(&j);
+        goto out;
+    }
+    memset(&ro, 0, sizeof ro);
+    ro.context = a->ctx->name;
+    ro.journal_dir = dir;
+    act_plan_timeout(a);
+    a->run = plan_run_resume(a->loop, a->http, &j, mode, &ro, act_progress, a);
+    plan_journal_clear(&j);
+    rc = act_wait_run(a);
+out:
+    for (i = 0; i < n; i++)
+        free(files[i]);
+    free(files);
+    free(file);
+    free(dir);
+    return rc;
+}
+
+static void act_teardown(struct act *a)
+{
+    plan_run_free(a->run);
+    free(a->shown);
+    fleet_free(a->fleet);
+    machines_free(a->api);
+    http_free(a->http);
+    if (a->deadline)
+        loop_timer_cancel(a->loop, a->deadline);
+    loop_set_before_sleep(a->loop, NULL, NULL);
+    loop_free(a->loop);
+}
+
+int act_cli_run(const struct cli *cli, const struct settings *s,
+                const struct context *ctx, FILE *in, FILE *out, FILE *err)
+{
+    struct act a;
+    char *cause = NULL;
+    int rc;
+
+    memset(&a, 0, sizeof a);
+    a.cli = cli;
+    a.s = s;
+    a.ctx = ctx;
+    a.in = in;
+    a.out = out;
+    a.err = err;
+    if (act_read_only(&a)) {
+        /* Before anything else: no refresh, no plan, no question. */
+        fprintf(err,
+                "pgdeck: %s: refused: context %s is read-only (--read-only "
+                "or read_only = true); nothing was changed\n",
+                cli_cmd_name(cli->cmd), ctx->name);
+        return CLI_EXIT_REFUSED;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(err, "pgdeck: cannot initialize libcurl\n");
+        return CLI_EXIT_FAILED;
+    }
+    a.loop = loop_new();
+    if (http_new_context(a.loop, ctx, s, &a.http, &cause) != 0) {
+        fprintf(err, "pgdeck: %s: context %s: %s\n", cli_cmd_name(cli->cmd),
+                ctx->name, cause);
+        free(cause);
+        loop_free(a.loop);
+        curl_global_cleanup();
+        return CLI_EXIT_UNREACHABLE;
+    }
+    a.api = machines_new(a.http);
+    loop_on_signal(a.loop, SIGINT, act_signal, &a, NULL);
+    loop_on_signal(a.loop, SIGTERM, act_signal, &a, NULL);
+    loop_on_signal(a.loop, SIGHUP, act_signal, &a, NULL);
+    if (cli->cmd == CLI_CMD_RESUME)
+        rc = act_journal(&a, PLAN_RESUME);
+    else if (cli->cmd == CLI_CMD_ABORT)
+        rc = act_journal(&a, PLAN_ABORT);
+    else
+        rc = act_mutate(&a);
+    act_teardown(&a);
+    curl_global_cleanup();
+    log_msg("%s: exit %d", cli_cmd_name(cli->cmd), rc);
+    return rc;
+}

@@ -1,0 +1,155 @@
+/*
+ * actions_impl: what the action builders share and nobody else uses:
+ * actions.c (dispatch, names, memory sizes, the menu), actions_steps.c (the
+ * step and body helpers), actions_nodes.c (scale memory, volume extend,
+ * restart: rolling over the nodes), actions_replica.c (replica add and
+ * remove), actions_failover.c (candidates and the failover plan) and
+ * actions_cluster.c (create, destroy).
+ *
+ * Every builder is a pure function of the fleet model and the arguments:
+ * it either fills the plan and returns 0, or calls actions_refuse() (one line
+ * an operator can act on) and returns -1; the caller frees the plan then.
+ * Strings returned by these helpers are owned by the caller unless said
+ * otherwise; nodes are borrowed from the model.
+ *
+ * Collaborators: plan.h (the building API only), fleet.h, cJSON (bodies).
+ */
+#ifndef PGDECK_SRC_ACTIONS_IMPL_H
+#define PGDECK_SRC_ACTIONS_IMPL_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/actions.h"
+#include "src/fleet.h"
+#include "src/plan.h"
+
+/* Timeouts of the waits (ms). */
+#define ACTIONS_WAIT_START_MS 300000  /* a machine reaches "started" */
+#define ACTIONS_WAIT_STOP_MS 120000   /* a machine reaches "stopped" */
+#define ACTIONS_WAIT_CHECKS_MS 300000 /* every check of a machine passes */
+#define ACTIONS_WAIT_ROLE_MS 120000   /* the role check says primary */
+#define ACTIONS_WAIT_STREAM_MS 300000 /* a replica streams from the primary */
+#define ACTIONS_WAIT_GONE_MS 120000   /* a deleted machine is destroyed */
+#define ACTIONS_EXEC_INTERVAL_MS 2000 /* between two exec probes of a WAIT */
+#define ACTIONS_EXEC_TIMEOUT_S 30     /* a query run through exec */
+#define ACTIONS_REPMGR_TIMEOUT_S 60   /* repmgr run through exec */
+#define ACTIONS_CLONE_MIN_MS 600000   /* a new replica's checks (it clones) */
+/* The clone speed assumed to size the wait for a new replica's checks. */
+#define ACTIONS_CLONE_BYTES_PER_S (10LL * 1024 * 1024)
+
+/* A refusal: PF->reason set from FMT (one line).  Returns -1. */
+int actions_refuse(struct action_preflight *pf, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* "16 MB", "1.5 GB", "512 B" for BYTES into OUT. */
+void actions_size_text(int64_t bytes, char *out, size_t len);
+
+/* The SQL primary of C, or NULL. */
+const struct fleet_node *actions_primary(const struct fleet_cluster *c);
+/* Whether N is C's SQL primary. */
+int actions_is_primary(const struct fleet_cluster *c,
+                       const struct fleet_node *n);
+/* Members of C in its PRIMARY_REGION. */
+int actions_region_members(const struct fleet_cluster *c);
+/* The node of C called ID, or NULL after a refusal naming the nodes. */
+const struct fleet_node *actions_node_or_refuse(const struct fleet_cluster *c,
+                                                const char *id,
+                                                struct action_preflight *pf);
+/* The machine config of N as a cJSON tree (owned), or NULL after a
+ * refusal saying why it is not known. */
+cJSON *actions_config_or_refuse(const struct fleet_node *n,
+                                struct action_preflight *pf);
+/* Whether N's machine is started. */
+int actions_started(const struct fleet_node *n);
+
+/*
+ * The nodes to act on one at a time: NODE alone when not NULL, else every
+ * replica (in model order) and the primary last.  Fills OUT (at most
+ * c->n_nodes entries, borrowed) and returns the count, or -1 after a
+ * refusal (unknown node; several nodes but no primary to put last).
+ */
+long actions_rolling_order(const struct fleet_cluster *c, const char *node,
+                           const struct fleet_node **out,
+                           struct action_preflight *pf);
+
+/* ---- steps (actions_steps.c) ---- */
+
+/* plan_add_step() with TITLE, PATH and BODY (may be NULL) taken (freed). */
+struct plan_step *actions_step(struct plan *p, char *title, const char *method,
+                               char *path, char *body);
+struct plan_step *actions_abort_step(struct plan *p, char *title,
+                                     const char *method, char *path,
+                                     char *body);
+/* A WAIT on GET machine ID (a template) until COND (ARG). */
+struct plan_step *actions_wait_machine(struct plan *p, char *title,
+                                       const char *id, enum plan_cond cond,
+                                       const char *arg, int64_t timeout_ms);
+/* A WAIT on an exec on the primary PRIMARY until replica REPLICA (both
+ * templates) streams from it: pg_stat_replication has one row with
+ * application_name REPLICA in state streaming. */
+struct plan_step *actions_wait_streaming(struct plan *p, char *title,
+                                         const char *primary,
+                                         const char *replica);
+/* The JSON of an exec request running ARGV (NULL-terminated). */
+char *actions_exec_body(const char *const *argv, int timeout_s);
+/* "/apps/${app}/machines/ID/exec" */
+char *actions_exec_path(const char *id);
+/* The reconcile probe PROBE (method, path, body taken) with COND (ARG) on
+ * S: RECONCILE_CHECK. */
+void actions_check(struct plan_step *s, const char *method, char *path,
+                   char *body, enum plan_cond cond, const char *arg);
+/* Sets S's lease to ID and marks it mutating. */
+void actions_mutating(struct plan_step *s, const char *id);
+/* Adds the waits after node N restarted (or was replaced): started, every
+ * check passing, and for a replica streaming from PRIMARY (may be NULL);
+ * for the primary its role check and every other replica streaming. */
+void actions_wait_back(struct plan *p, const struct fleet_cluster *c,
+                       const struct fleet_node *n);
+/* The abort step that starts machine N again (best effort). */
+void actions_abort_start(struct plan *p, const struct fleet_node *n);
+/* "replica 1 of 2", "the primary", "node" for N at position I (0-based) of
+ * the N_REPLICAS replicas in a rolling order; into OUT. */
+void actions_which(const struct fleet_cluster *c, const struct fleet_node *n,
+                   size_t i, size_t n_replicas, char *out, size_t len);
+/* cJSON_PrintUnformatted, owned by x_malloc (NULL never). */
+char *actions_json(const cJSON *o);
+
+/* ---- builders ---- */
+
+int actions_scale_memory(const struct fleet_cluster *c,
+                         const struct action_args *a, struct plan *p,
+                         struct action_preflight *pf);
+int actions_volume_extend(const struct fleet_cluster *c,
+                          const struct action_args *a, struct plan *p,
+                          struct action_preflight *pf);
+int actions_restart(const struct fleet_cluster *c, const struct action_args *a,
+                    struct plan *p, struct action_preflight *pf);
+int actions_replica_add(const struct fleet_cluster *c,
+                        const struct action_args *a, struct plan *p,
+                        struct action_preflight *pf);
+int actions_replica_remove(const struct fleet_cluster *c,
+                           const struct action_args *a, struct plan *p,
+                           struct action_preflight *pf);
+int actions_failover(const struct fleet_cluster *c, const struct action_args *a,
+                     struct plan *p, struct action_preflight *pf);
+int actions_create(const struct action_args *a, struct plan *p,
+                   struct action_preflight *pf);
+int actions_destroy(const struct fleet_cluster *c, const struct action_args *a,
+                    struct plan *p, struct action_preflight *pf);
+
+/*
+ * The failover candidates of C (pf->candidates) with their verdicts under
+ * A (max_lag_bytes, force, allow_secondary_region).  Returns the index of
+ * the best eligible candidate in pf->candidates, or -1.
+ */
+long actions_candidates(const struct fleet_cluster *c,
+                        const struct action_args *a,
+                        struct action_preflight *pf);
+/* The structural failover checks (machines, primary, PRIMARY_REGION on
+ * every machine): 0, or -1 after a refusal. */
+int actions_failover_structure(const struct fleet_cluster *c,
+                               struct action_preflight *pf);
+
+#endif

@@ -1,0 +1,189 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/actions_impl.h"
+#include "src/fleet.h"
+#include "src/plan.h"
+#include "src/xmalloc.h"
+
+/*
+ * actions_steps: the steps every builder uses (waits on a machine, exec
+ * probes on the primary, the waits after a node restarted) and the JSON of
+ * exec requests.  Paths are after "/v1" and use ${app}.
+ */
+
+char *actions_json(const cJSON *o)
+{
+    char *text = cJSON_PrintUnformatted(o);
+    char *copy;
+
+    if (!text)
+        return x_strdup("{}"); /* cJSON could not allocate */
+    copy = x_strdup(text);
+    cJSON_free(text);
+    return copy;
+}
+
+struct plan_step *actions_step(struct plan *p, char *title, const char *method,
+                               char *path, char *body)
+{
+    struct plan_step *s = plan_add_step(p, title, method, path, body);
+
+    free(title);
+    free(path);
+    free(body);
+    return s;
+}
+
+struct plan_step *actions_abort_step(struct plan *p, char *title,
+                                     const char *method, char *path, char *body)
+{
+    struct plan_step *s = plan_add_abort_step(p, title, method, path, body);
+
+    free(title);
+    free(path);
+    free(body);
+    s->best_effort = 1;
+    return s;
+}
+
+void actions_mutating(struct plan_step *s, const char *id)
+{
+    s->mutates = 1;
+    free(s->lease);
+    s->lease = id ? x_strdup(id) : NULL;
+}
+
+struct plan_step *actions_wait_machine(struct plan *p, char *title,
+                                       const char *id, enum plan_cond cond,
+                                       const char *arg, int64_t timeout_ms)
+{
+    struct plan_step *s = actions_step(
+        p, title, "GET", x_asprintf("/apps/${app}/machines/%s", id), NULL);
+
+    s->kind = PLAN_STEP_WAIT;
+    s->cond = cond;
+    s->cond_arg = arg ? x_strdup(arg) : NULL;
+    s->timeout_ms = timeout_ms;
+    return s;
+}
+
+char *actions_exec_body(const char *const *argv, int timeout_s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *cmd = cJSON_AddArrayToObject(o, "command");
+    char *text;
+
+    for (; *argv; argv++)
+        cJSON_AddItemToArray(cmd, cJSON_CreateString(*argv));
+    cJSON_AddNumberToObject(o, "timeout", timeout_s);
+    text = actions_json(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+char *actions_exec_path(const char *id)
+{
+    return x_asprintf("/apps/${app}/machines/%s/exec", id);
+}
+
+struct plan_step *actions_wait_streaming(struct plan *p, char *title,
+                                         const char *primary,
+                                         const char *replica)
+{
+    char *sql = x_asprintf("select count(*) from pg_stat_replication where "
+                           "application_name = '%s' and state = 'streaming'",
+                           replica);
+    const char *argv[] = {"psql", "-Atc", sql, NULL};
+    struct plan_step *s =
+        actions_step(p, title, "POST", actions_exec_path(primary),
+                     actions_exec_body(argv, ACTIONS_EXEC_TIMEOUT_S));
+
+    free(sql);
+    s->kind = PLAN_STEP_WAIT;
+    s->cond = PLAN_COND_EXEC_STDOUT;
+    s->cond_arg = x_strdup("1");
+    s->timeout_ms = ACTIONS_WAIT_STREAM_MS;
+    s->interval_ms = ACTIONS_EXEC_INTERVAL_MS;
+    return s;
+}
+
+void actions_check(struct plan_step *s, const char *method, char *path,
+                   char *body, enum plan_cond cond, const char *arg)
+{
+    struct plan_check *k = x_calloc(1, sizeof *k);
+
+    k->req.method = x_strdup(method);
+    k->req.path = path;
+    k->req.body = body;
+    k->cond = cond;
+    k->cond_arg = arg ? x_strdup(arg) : NULL;
+    s->reconcile = PLAN_RECONCILE_CHECK;
+    s->check = k;
+}
+
+void actions_which(const struct fleet_cluster *c, const struct fleet_node *n,
+                   size_t i, size_t n_replicas, char *out, size_t len)
+{
+    if (actions_is_primary(c, n))
+        (void)snprintf(out, len, "the primary");
+    else if (n_replicas > 1)
+        (void)snprintf(out, len, "replica %zu of %zu", i + 1, n_replicas);
+    else if (actions_primary(c))
+        (void)snprintf(out, len, "a replica");
+    else
+        (void)snprintf(out, len, "role unknown");
+}
+
+void actions_wait_back(struct plan *p, const struct fleet_cluster *c,
+                       const struct fleet_node *n)
+{
+    const struct fleet_node *prim = actions_primary(c);
+    size_t i;
+
+    actions_wait_machine(p, x_asprintf("wait for %s to be started", n->id),
+                         n->id, PLAN_COND_MACHINE_STATE, "started",
+                         ACTIONS_WAIT_START_MS);
+    actions_wait_machine(
+        p, x_asprintf("wait for every check of %s to pass", n->id), n->id,
+        PLAN_COND_CHECKS_PASSING, NULL, ACTIONS_WAIT_CHECKS_MS);
+    if (!prim)
+        return;
+    if (n != prim) {
+        actions_wait_streaming(
+            p,
+            x_asprintf("wait for %s to stream from the primary %s", n->id,
+                       prim->id),
+            prim->id, n->id);
+        return;
+    }
+    actions_wait_machine(p,
+                         x_asprintf("wait for the role check of %s to say "
+                                    "primary",
+                                    n->id),
+                         n->id, PLAN_COND_ROLE, "primary",
+                         ACTIONS_WAIT_ROLE_MS);
+    for (i = 0; i < c->n_nodes; i++) {
+        const struct fleet_node *r = &c->nodes[i];
+
+        if (r == prim || !actions_started(r))
+            continue;
+        actions_wait_streaming(
+            p,
+            x_asprintf("wait for %s to stream from the primary %s again", r->id,
+                       prim->id),
+            prim->id, r->id);
+    }
+}
+
+void actions_abort_start(struct plan *p, const struct fleet_node *n)
+{
+    struct plan_step *s = actions_abort_step(
+        p, x_asprintf("start %s again (when it was left stopped)", n->id),
+        "POST", x_asprintf("/apps/${app}/machines/%s/start", n->id), NULL);
+
+    actions_mutating(s, n->id);
+}
