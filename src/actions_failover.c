@@ -284,9 +284,11 @@ int actions_failover(const struct fleet_cluster *c, const struct action_args *a,
                      x_strdup("/apps/${app}/machines/${old}/stop"),
                      x_strdup("{\"signal\":\"SIGINT\"}"));
     actions_mutating(s, old->id);
-    actions_wait_machine(p, x_strdup("wait for ${old} to be stopped"), "${old}",
-                         PLAN_COND_MACHINE_STATE, "stopped",
-                         ACTIONS_WAIT_STOP_MS);
+    /* Writes are stopped from here until the promotion: look often. */
+    s = actions_wait_machine(p, x_strdup("wait for ${old} to be stopped"),
+                             "${old}", PLAN_COND_MACHINE_STATE, "stopped",
+                             ACTIONS_WAIT_STOP_MS);
+    s->interval_ms = ACTIONS_OUTAGE_INTERVAL_MS;
     s = actions_step(p,
                      x_strdup("start ${new} (a no-op while it runs, as "
                               "flyctl does)"),

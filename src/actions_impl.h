@@ -26,16 +26,17 @@
 #include "src/plan.h"
 
 /* Timeouts of the waits (ms). */
-#define ACTIONS_WAIT_START_MS 300000  /* a machine reaches "started" */
-#define ACTIONS_WAIT_STOP_MS 120000   /* a machine reaches "stopped" */
-#define ACTIONS_WAIT_CHECKS_MS 300000 /* every check of a machine passes */
-#define ACTIONS_WAIT_ROLE_MS 120000   /* the role check says primary */
-#define ACTIONS_WAIT_STREAM_MS 300000 /* a replica streams from the primary */
-#define ACTIONS_WAIT_GONE_MS 120000   /* a deleted machine is destroyed */
-#define ACTIONS_EXEC_INTERVAL_MS 2000 /* between two exec probes of a WAIT */
-#define ACTIONS_EXEC_TIMEOUT_S 30     /* a query run through exec */
-#define ACTIONS_REPMGR_TIMEOUT_S 60   /* repmgr run through exec */
-#define ACTIONS_CLONE_MIN_MS 600000   /* a new replica's checks (it clones) */
+#define ACTIONS_WAIT_START_MS 300000   /* a machine reaches "started" */
+#define ACTIONS_WAIT_STOP_MS 120000    /* a machine reaches "stopped" */
+#define ACTIONS_WAIT_CHECKS_MS 300000  /* every check of a machine passes */
+#define ACTIONS_WAIT_ROLE_MS 120000    /* the role check says primary */
+#define ACTIONS_WAIT_STREAM_MS 300000  /* a replica streams from the primary */
+#define ACTIONS_WAIT_GONE_MS 120000    /* a deleted machine is destroyed */
+#define ACTIONS_EXEC_INTERVAL_MS 2000  /* between two exec probes of a WAIT */
+#define ACTIONS_OUTAGE_INTERVAL_MS 100 /* polls while writes are stopped */
+#define ACTIONS_EXEC_TIMEOUT_S 30      /* a query run through exec */
+#define ACTIONS_REPMGR_TIMEOUT_S 60    /* repmgr run through exec */
+#define ACTIONS_CLONE_MIN_MS 600000    /* a new replica's checks (it clones) */
 /* The clone speed assumed to size the wait for a new replica's checks. */
 #define ACTIONS_CLONE_BYTES_PER_S (10LL * 1024 * 1024)
 
