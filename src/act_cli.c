@@ -63,7 +63,6 @@ static int act_exit_code(enum plan_outcome o);
 static int act_mutate(struct act *a);
 static int act_journal(struct act *a, enum plan_resume_mode mode);
 static void act_teardown(struct act *a);
-static void act_plan_timeout(struct act *a);
 
 /* ---- phase 1: one refresh of the model ---- */
 
@@ -425,19 +424,11 @@ static int act_mutate(struct act *a)
      * plan's requests. */
     fleet_free(a->fleet);
     a->fleet = NULL;
-    act_plan_timeout(a);
     fprintf(a->out, "plan %s: %s\n", p->id, p->summary);
     memset(&ro, 0, sizeof ro);
     ro.context = a->ctx->name;
     a->run = plan_run_start(a->loop, a->http, p, &ro, act_progress, a);
     return act_wait_run(a);
-}
-
-/* The plan's requests may take longer than the fleet's reads. */
-static void act_plan_timeout(struct act *a)
-{
-    if (http_timeout(a->http) < PLAN_HTTP_TIMEOUT_MS)
-        http_set_timeout(a->http, PLAN_HTTP_TIMEOUT_MS);
 }
 
 /* resume / abort: the journal of cli->plan (unfinished, or one that failed
@@ -518,7 +509,6 @@ static int act_journal(struct act *a, enum plan_resume_mode mode)
     memset(&ro, 0, sizeof ro);
     ro.context = a->ctx->name;
     ro.journal_dir = dir;
-    act_plan_timeout(a);
     a->run = plan_run_resume(a->loop, a->http, &j, mode, &ro, act_progress, a);
     plan_journal_clear(&j);
     rc = act_wait_run(a);

@@ -50,6 +50,7 @@ struct http_req {
     int too_large;
     int attempts;
     int64_t start_ms;
+    int64_t timeout_ms; /* total, per attempt */
     uint64_t timer;
     int64_t retry_after_ms;
     char request_id[96];
@@ -287,10 +288,22 @@ struct http_req *http_request(struct http *h, const char *method,
                               const struct http_header *headers, size_t n,
                               http_done_cb cb, void *arg)
 {
+    return http_request_timed(h, method, path, body, len, headers, n, 0, cb,
+                              arg);
+}
+
+struct http_req *http_request_timed(struct http *h, const char *method,
+                                    const char *path, const char *body,
+                                    size_t len,
+                                    const struct http_header *headers, size_t n,
+                                    int64_t timeout_ms, http_done_cb cb,
+                                    void *arg)
+{
     struct http_req *r = x_calloc(1, sizeof *r);
     size_t i;
 
     r->h = h;
+    r->timeout_ms = timeout_ms > 0 ? timeout_ms : h->timeout_ms;
     r->method = x_strdup(method);
     r->path = x_asprintf("/v1%s", path);
     r->url = x_asprintf("%s%s", h->base, r->path);
@@ -333,16 +346,6 @@ void http_cancel(struct http_req *r)
     http_unlink(r);
     http_req_free(r);
     http_pump(h);
-}
-
-void http_set_timeout(struct http *h, int64_t ms)
-{
-    h->timeout_ms = ms > 0 ? ms : HTTP_DEFAULT_TIMEOUT_MS;
-}
-
-int64_t http_timeout(const struct http *h)
-{
-    return h->timeout_ms;
 }
 
 size_t http_pending(const struct http *h)
@@ -414,7 +417,7 @@ static void http_start(struct http_req *r)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)h->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_on_body);
@@ -594,7 +597,7 @@ static char *http_transport_error(struct http_req *r, enum http_outcome o,
         free(t);
         return msg;
     case HTTP_OUTCOME_TIMEOUT:
-        t = http_format_ms(h->timeout_ms);
+        t = http_format_ms(r->timeout_ms);
         msg = x_asprintf("%s %s: timed out after %s", r->method, r->path, t);
         free(t);
         return msg;

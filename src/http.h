@@ -145,17 +145,19 @@ struct http_req *http_request(struct http *h, const char *method,
                               const struct http_header *headers, size_t n,
                               http_done_cb cb, void *arg);
 
+/* http_request() with its own total timeout per attempt, TIMEOUT_MS (<= 0:
+ * the client's).  For the plan runner: an exec of `repmgr standby promote`
+ * or a machine create may take longer than a read of the fleet should,
+ * on the same client. */
+struct http_req *http_request_timed(struct http *h, const char *method,
+                                    const char *path, const char *body,
+                                    size_t len,
+                                    const struct http_header *headers, size_t n,
+                                    int64_t timeout_ms, http_done_cb cb,
+                                    void *arg);
 /* Cancels R: its callback will not run.  R must be a live handle (its
  * callback not run yet). */
 void http_cancel(struct http_req *r);
-
-/* Sets the total timeout per attempt of requests started from now on
- * (MS <= 0: HTTP_DEFAULT_TIMEOUT_MS).  The plan runner's client uses a long
- * one: an exec of `repmgr standby promote` or a machine create may take
- * longer than a read of the fleet should. */
-void http_set_timeout(struct http *h, int64_t ms);
-/* The current total timeout per attempt. */
-int64_t http_timeout(const struct http *h);
 
 /* Requests not finished yet (running, queued or waiting to retry). */
 size_t http_pending(const struct http *h);

@@ -59,9 +59,9 @@ struct loop;
 #define PLAN_DEFAULT_WAIT_MS 300000     /* default timeout of a WAIT */
 #define PLAN_TAG_KEY "pgdeck_plan_step" /* machine metadata of creates */
 #define PLAN_MAX_VARS 32
-/* The total timeout per attempt of the runner's HTTP client (http.h
- * http_set_timeout): an exec of `repmgr standby promote` waits for the
- * promotion, a machine create for its placement. */
+/* The total timeout per attempt of a step's request (http.h
+ * http_request_timed), whatever the client's: an exec of `repmgr standby
+ * promote` waits for the promotion, a machine create for its placement. */
 #define PLAN_HTTP_TIMEOUT_MS 120000
 
 enum plan_step_kind {

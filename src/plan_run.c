@@ -457,9 +457,10 @@ static void run_send(struct plan_run *r)
     r->phase = PLAN_PHASE_STEP;
     r->attempt_start = loop_now_ms();
     r->tries++;
-    r->req = http_request(r->h, s->req.method, r->x_path, r->x_body,
-                          r->x_body ? strlen(r->x_body) : 0, &hd, nonce ? 1 : 0,
-                          run_step_answer, r);
+    r->req = http_request_timed(r->h, s->req.method, r->x_path, r->x_body,
+                                r->x_body ? strlen(r->x_body) : 0, &hd,
+                                nonce ? 1 : 0, PLAN_HTTP_TIMEOUT_MS,
+                                run_step_answer, r);
 }
 
 static void run_step_answer(const struct http_result *res, void *arg)

@@ -578,6 +578,9 @@ static int act_rebuild(struct app *a)
     rc = action_build(c, &t->args, t->plan_id, &p, &pf);
     action_preflight_clear(&t->pf);
     t->pf = pf;
+    /* The candidates may be fewer now: keep the selection on one. */
+    if (t->cand_sel >= (int)t->pf.n_candidates)
+        t->cand_sel = t->pf.n_candidates > 0 ? (int)t->pf.n_candidates - 1 : 0;
     free(t->now_refused);
     t->now_refused = NULL;
     if (rc != 0 || !p) {
@@ -1004,10 +1007,6 @@ void act_tick(struct app *a)
         } else if (t->mode == ACT_MODE_PREVIEW ||
                    t->mode == ACT_MODE_CANDIDATES) {
             act_rebuild(a);
-            if (t->mode == ACT_MODE_CANDIDATES &&
-                t->cand_sel >= (int)t->pf.n_candidates)
-                t->cand_sel =
-                    t->pf.n_candidates > 0 ? (int)t->pf.n_candidates - 1 : 0;
             a->dirty |= APP_DIRTY_BODY;
         }
     }
@@ -1141,9 +1140,6 @@ static void act_key_candidates(struct app *a, int ch)
         else
             t->args.allow_secondary_region = !t->args.allow_secondary_region;
         (void)act_rebuild(a);
-        if (t->cand_sel >= (int)t->pf.n_candidates)
-            t->cand_sel =
-                t->pf.n_candidates > 0 ? (int)t->pf.n_candidates - 1 : 0;
         app_flash(a, 0, "%s %s",
                   ch == 'f' ? "force (lagging candidates eligible):"
                             : "candidates outside the primary region:",
