@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,6 @@ struct act {
     struct http *http;
     struct machines *api;
     struct fleet *fleet;
-    uint64_t deadline;
-    int deadline_hit;
     struct plan_run *run;
     enum plan_step_state *shown; /* per step, what was printed last */
     size_t n_shown;
@@ -47,8 +46,6 @@ struct act {
     int detached;
 };
 
-static void act_refresh_check(struct loop *l, void *arg);
-static void act_deadline(struct loop *l, uint64_t id, void *arg);
 static void act_signal(struct loop *l, int signo, void *arg);
 static int act_refresh(struct act *a, char **cause);
 static int act_read_only(const struct act *a);
@@ -61,28 +58,16 @@ static void act_progress(struct plan_run *r, size_t step, void *arg);
 static int act_wait_run(struct act *a);
 static int act_exit_code(enum plan_outcome o);
 static int act_mutate(struct act *a);
+static const char *act_mark(const struct act *a, enum action_check_state st);
+static void act_print_checks(const struct act *a, const char *title,
+                             const struct action_check *v, size_t n);
+static int act_ha_unfinished(const struct act *a);
+static int act_ha_after(struct act *a, char **before, size_t n_before,
+                        int members_before);
 static int act_journal(struct act *a, enum plan_resume_mode mode);
 static void act_teardown(struct act *a);
 
 /* ---- phase 1: one refresh of the model ---- */
-
-static void act_refresh_check(struct loop *l, void *arg)
-{
-    struct act *a = arg;
-
-    if (fleet_model(a->fleet)->rounds > 0 || a->deadline_hit)
-        loop_stop(l);
-}
-
-static void act_deadline(struct loop *l, uint64_t id, void *arg)
-{
-    struct act *a = arg;
-
-    (void)l;
-    (void)id;
-    a->deadline = 0;
-    a->deadline_hit = 1;
-}
 
 static void act_signal(struct loop *l, int signo, void *arg)
 {
@@ -105,40 +90,10 @@ static void act_signal(struct loop *l, int signo, void *arg)
  * name must not be taken).  Returns 0, or an exit code with *cause set. */
 static int act_refresh(struct act *a, char **cause)
 {
-    struct fleet_options opts;
-    const struct fleet_model *m;
-    char *why = NULL;
-
-    memset(&opts, 0, sizeof opts);
-    opts.probe = 1;
-    opts.only = a->cli->cmd == CLI_CMD_CREATE ? NULL : a->cli->cluster;
-    a->fleet = fleet_new(a->loop, a->api, a->ctx, a->s, &opts);
-    a->deadline =
-        loop_timer_add(a->loop, ACT_REFRESH_DEADLINE_MS, act_deadline, a);
-    loop_set_before_sleep(a->loop, act_refresh_check, a);
-    fleet_start(a->fleet);
-    if (loop_run(a->loop, &why) != 0) {
-        *cause = x_asprintf("the event loop failed: %s", why);
-        free(why);
-        return CLI_EXIT_FAILED;
-    }
-    loop_set_before_sleep(a->loop, NULL, NULL);
-    if (a->deadline)
-        loop_timer_cancel(a->loop, a->deadline);
-    a->deadline = 0;
-    m = fleet_model(a->fleet);
-    if (m->status == FLEET_STATUS_UNREACHABLE) {
-        *cause = x_asprintf("platform unreachable: %s",
-                            m->api.reason ? m->api.reason : "no answer");
-        return CLI_EXIT_UNREACHABLE;
-    }
-    if (m->status != FLEET_STATUS_OK) {
-        *cause = x_asprintf("the platform API: %s",
-                            m->api.reason ? m->api.reason
-                                          : "no complete answer in time");
-        return CLI_EXIT_FAILED;
-    }
-    return 0;
+    return fleet_refresh_once(a->loop, a->api, a->ctx, a->s,
+                              a->cli->cmd == CLI_CMD_CREATE ? NULL
+                                                            : a->cli->cluster,
+                              ACT_REFRESH_DEADLINE_MS, &a->fleet, cause);
 }
 
 /* ---- phase 2: the plan ---- */
@@ -160,6 +115,7 @@ static void act_args(const struct act *a, struct action_args *args)
         [CLI_CMD_FAILOVER] = ACTION_FAILOVER,
         [CLI_CMD_CREATE] = ACTION_CREATE,
         [CLI_CMD_DESTROY] = ACTION_DESTROY,
+        [CLI_CMD_HA] = ACTION_HA,
     };
     const struct cli *c = a->cli;
 
@@ -185,6 +141,8 @@ static void act_print_preflight(const struct act *a,
 {
     size_t i;
 
+    if (pf->n_checks > 0)
+        act_print_checks(a, "pre-flight", pf->checks, pf->n_checks);
     if (pf->n_candidates == 0)
         return;
     fprintf(a->out, "%-16s %-6s %-7s %-12s %s\n", "CANDIDATE", "REGION",
@@ -364,9 +322,15 @@ static int act_mutate(struct act *a)
     struct plan_run_opts ro;
     struct plan *p = NULL;
     struct buf b = BUF_INIT;
-    char *cause = NULL;
-    int rc;
+    char *cause = NULL, **before = NULL;
+    size_t i, n_before = 0;
+    int rc, members_before = 0;
 
+    if (a->cli->cmd == CLI_CMD_HA && !a->cli->dry_run) {
+        rc = act_ha_unfinished(a);
+        if (rc != 0)
+            return rc;
+    }
     rc = act_refresh(a, &cause);
     if (rc != 0) {
         fprintf(a->err, "pgdeck: %s: %s\n", what, cause);
@@ -398,14 +362,19 @@ static int act_mutate(struct act *a)
         return CLI_EXIT_REFUSED;
     }
     act_print_preflight(a, &pf);
+    members_before = pf.quorum_before;
     action_preflight_clear(&pf);
+    if (a->cli->cmd == CLI_CMD_HA) {
+        /* What the summary compares with once the plan is done. */
+        before = x_calloc(c->n_nodes + 1, sizeof *before);
+        for (i = 0; i < c->n_nodes; i++)
+            before[n_before++] = x_strdup(c->nodes[i].id);
+    }
     plan_render(p, &b);
     if (a->cli->dry_run || !a->cli->yes) {
         fputs(buf_str(&b), a->out);
     } else {
         /* --yes: the plan is not shown, its warnings still are. */
-        size_t i;
-
         for (i = 0; i < p->n_warnings; i++)
             fprintf(a->out, "warning: %s\n", p->warnings[i]);
     }
@@ -413,12 +382,13 @@ static int act_mutate(struct act *a)
     if (a->cli->dry_run) {
         fprintf(a->out, "(dry run: nothing was changed)\n");
         plan_free(p);
-        return CLI_EXIT_OK;
+        rc = CLI_EXIT_OK;
+        goto out;
     }
     rc = act_confirm(a, p, what);
     if (rc != 0) {
         plan_free(p);
-        return rc;
+        goto out;
     }
     /* The model's work is done: its refreshes would only compete with the
      * plan's requests. */
@@ -428,7 +398,181 @@ static int act_mutate(struct act *a)
     memset(&ro, 0, sizeof ro);
     ro.context = a->ctx->name;
     a->run = plan_run_start(a->loop, a->http, p, &ro, act_progress, a);
-    return act_wait_run(a);
+    rc = act_wait_run(a);
+    if (rc == CLI_EXIT_OK && a->cli->cmd == CLI_CMD_HA &&
+        plan_run_outcome(a->run) == PLAN_OUTCOME_DONE)
+        rc = act_ha_after(a, before, n_before, members_before);
+    else if (a->cli->cmd == CLI_CMD_HA && !a->detached &&
+             (plan_run_outcome(a->run) == PLAN_OUTCOME_FAILED ||
+              plan_run_outcome(a->run) == PLAN_OUTCOME_UNKNOWN))
+        fprintf(a->err,
+                "pgdeck: ha: roll back what the plan added with 'pgdeck "
+                "abort %s', or retry the failed step with 'pgdeck resume "
+                "%s'\n",
+                plan_run_plan(a->run)->id, plan_run_plan(a->run)->id);
+out:
+    for (i = 0; i < n_before; i++)
+        free(before[i]);
+    free(before);
+    return rc;
+}
+
+/* ---- ha: checklists, the unfinished plan, verification ---- */
+
+/* Whether the output may carry UTF-8 marks: not --ascii / ascii = true,
+ * and a UTF-8 locale in the environment. */
+static int act_utf8(const struct act *a)
+{
+    const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+    size_t i;
+
+    if (settings_num(a->s, SETTINGS_ASCII) == 1)
+        return 0;
+    for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+
+        if (v && *v)
+            return strstr(v, "UTF-8") || strstr(v, "utf-8") ||
+                   strstr(v, "UTF8") || strstr(v, "utf8");
+    }
+    return 0;
+}
+
+static const char *act_mark(const struct act *a, enum action_check_state st)
+{
+    int u = act_utf8(a);
+
+    switch (st) {
+    case ACTION_CHECK_PASS:
+        return u ? "\u2713" : "ok";
+    case ACTION_CHECK_FIX:
+        return u ? "~" : "~~";
+    case ACTION_CHECK_FAIL:
+    default:
+        return u ? "\u2717" : "XX";
+    }
+}
+
+/* TITLE, then one line per check: mark, what, detail. */
+static void act_print_checks(const struct act *a, const char *title,
+                             const struct action_check *v, size_t n)
+{
+    size_t i;
+
+    fprintf(a->out, "%s:\n", title);
+    for (i = 0; i < n; i++)
+        fprintf(a->out, "  %s %s: %s\n", act_mark(a, v[i].state), v[i].what,
+                v[i].detail);
+}
+
+/* A plan on cli->cluster (any action) that can still be resumed or
+ * aborted (unfinished, failed, outcome unknown, or running now) refuses a
+ * new HA run, so that a rerun never adds replicas twice.  Returns 0 or
+ * CLI_EXIT_REFUSED. */
+static int act_ha_unfinished(const struct act *a)
+{
+    char *dir = plan_journal_dir();
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int rc = 0;
+
+    while (d && rc == 0 && (e = readdir(d))) {
+        struct plan_journal j;
+        size_t len = strlen(e->d_name);
+        char *path;
+
+        if (e->d_name[0] == '.' || len <= 5 ||
+            strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        path = x_asprintf("%s/%s", dir, e->d_name);
+        if (plan_journal_load(path, &j, NULL) == 0) {
+            int live = plan_journal_live(&j);
+
+            if (j.plan->cluster &&
+                strcmp(j.plan->cluster, a->cli->cluster) == 0 &&
+                (live || j.outcome == PLAN_OUTCOME_NONE ||
+                 j.outcome == PLAN_OUTCOME_FAILED ||
+                 j.outcome == PLAN_OUTCOME_UNKNOWN)) {
+                fprintf(a->err,
+                        "pgdeck: ha: refused: plan %s (%s) on %s %s; %s "
+                        "'pgdeck resume %s' or undo it with 'pgdeck abort "
+                        "%s'\n",
+                        j.plan->id, j.plan->action, j.plan->cluster,
+                        live                             ? "is running now"
+                        : j.outcome == PLAN_OUTCOME_NONE ? "did not finish"
+                                                         : "failed",
+                        j.outcome == PLAN_OUTCOME_NONE || live
+                            ? "continue it with"
+                            : "retry it with",
+                        j.plan->id, j.plan->id);
+                rc = CLI_EXIT_REFUSED;
+            }
+            plan_journal_clear(&j);
+        }
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    return rc;
+}
+
+/* After a done HA plan: the model again, the verification lines and the
+ * summary.  Returns 0, or 1 when a verification line fails. */
+static int act_ha_after(struct act *a, char **before, size_t n_before,
+                        int members_before)
+{
+    const struct fleet_cluster *c;
+    struct action_args args;
+    struct action_check *v = NULL;
+    size_t n = 0, i, j, added = 0;
+    char *cause = NULL;
+    int rc, ok;
+
+    rc = act_refresh(a, &cause);
+    if (rc != 0) {
+        fprintf(a->err,
+                "pgdeck: ha: the plan is done, but the check after "
+                "it failed: %s\n",
+                cause);
+        free(cause);
+        return CLI_EXIT_FAILED;
+    }
+    c = fleet_model_cluster(fleet_model(a->fleet), a->cli->cluster);
+    if (!c) {
+        fprintf(a->err, "pgdeck: ha: cluster %s is no longer listed\n",
+                a->cli->cluster);
+        return CLI_EXIT_FAILED;
+    }
+    act_args(a, &args);
+    ok = action_ha_verify(c, &args, &v, &n);
+    act_print_checks(a, "verification", v, n);
+    action_checks_free(v, n);
+    fprintf(a->out, "summary: members in %s: %d before, %d after\n",
+            c->primary_region, members_before, c->region_members);
+    for (i = 0; i < c->n_nodes; i++) {
+        const struct fleet_node *nd = &c->nodes[i];
+
+        for (j = 0; j < n_before; j++)
+            if (strcmp(before[j], nd->id) == 0)
+                break;
+        if (j < n_before)
+            continue;
+        added++;
+        fprintf(a->out,
+                "  added: machine %s (%s, %d MB) with volume %s (%d GB)\n",
+                nd->id, nd->region, nd->memory_mb,
+                nd->volume.id && *nd->volume.id ? nd->volume.id : "?",
+                nd->volume.size_gb);
+    }
+    fprintf(a->out, "  %zu machine%s and %zu volume%s added\n", added,
+            added == 1 ? "" : "s", added, added == 1 ? "" : "s");
+    if (!ok) {
+        fprintf(a->err, "pgdeck: ha: the cluster is not HA yet (see the "
+                        "verification above)\n");
+        return CLI_EXIT_FAILED;
+    }
+    return CLI_EXIT_OK;
 }
 
 /* resume / abort: the journal of cli->plan (unfinished, or one that failed
@@ -528,9 +672,6 @@ static void act_teardown(struct act *a)
     fleet_free(a->fleet);
     machines_free(a->api);
     http_free(a->http);
-    if (a->deadline)
-        loop_timer_cancel(a->loop, a->deadline);
-    loop_set_before_sleep(a->loop, NULL, NULL);
     loop_free(a->loop);
 }
 

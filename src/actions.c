@@ -287,6 +287,9 @@ int action_build(const struct fleet_cluster *c, const struct action_args *args,
     case ACTION_DESTROY:
         rc = actions_destroy(c, args, p, pf);
         break;
+    case ACTION_HA:
+        rc = actions_ha(c, args, p, pf);
+        break;
     case ACTION__COUNT:
     default:
         rc = actions_refuse(pf, "unknown action");
@@ -316,6 +319,7 @@ void action_preflight_clear(struct action_preflight *pf)
         free(pf->candidates[i].reason);
     }
     free(pf->candidates);
+    action_checks_free(pf->checks, pf->n_checks);
     memset(pf, 0, sizeof *pf);
 }
 
@@ -420,6 +424,18 @@ static void actions_menu_cluster(const struct fleet_cluster *c,
     } else if (actions_candidates(c, &a, &pf) < 0) {
         actions_menu_set(&items[ACTION_FAILOVER], 0, "%s",
                          "no eligible candidate (see the failover preview)");
+    }
+    action_preflight_clear(&pf);
+
+    /* HA: the conversion's checklist (memory aside: the plan fixes it). */
+    memset(&pf, 0, sizeof pf);
+    memset(&a, 0, sizeof a);
+    a.kind = ACTION_HA;
+    {
+        long mb;
+
+        if (actions_ha_checks(c, &a, &pf, &mb) != 0)
+            actions_menu_set(&items[ACTION_HA], 0, "%s", pf.reason);
     }
     action_preflight_clear(&pf);
 }

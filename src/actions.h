@@ -73,7 +73,8 @@ struct plan;
     X(RESTART, "restart", "restart")                                           \
     X(FAILOVER, "failover", "failover")                                        \
     X(CREATE, "create", "create cluster")                                      \
-    X(DESTROY, "destroy", "destroy cluster")
+    X(DESTROY, "destroy", "destroy cluster")                                   \
+    X(HA, "ha", "make highly available")
 #define ACTION_ENUM(id, name, label) ACTION_##id,
 enum action_kind { ACTIONS(ACTION_ENUM) ACTION__COUNT };
 #undef ACTION_ENUM
@@ -118,6 +119,19 @@ struct action_candidate {
                      passing", "lags 48 MB (limit 16 MB)", ... */
 };
 
+/* One line of a pre-flight checklist (the HA wizard shows every line). */
+enum action_check_state {
+    ACTION_CHECK_PASS,
+    ACTION_CHECK_FIX, /* not met, but the plan fixes it (memory scaled) */
+    ACTION_CHECK_FAIL /* not met: the plan is refused */
+};
+struct action_check {
+    char *what; /* "the node is the primary and its checks pass" */
+    enum action_check_state state;
+    char *detail; /* what was found, and for FIX/FAIL what to do or what
+                     the plan does about it */
+};
+
 /* The pre-flight verdict. */
 struct action_preflight {
     int ok;       /* 1: a plan was built */
@@ -125,7 +139,26 @@ struct action_preflight {
     struct action_candidate *candidates; /* failover only */
     size_t n_candidates;
     int quorum_before, quorum_after; /* members in PRIMARY_REGION */
+    struct action_check *checks;     /* ha: every pre-flight line, in order */
+    size_t n_checks;
 };
+
+/* HA (fly-machines-api.md §7.6, §9.6): members needed in PRIMARY_REGION,
+ * and the smallest memory of a member (the `create --preset ha` size). */
+#define ACTION_HA_MEMBERS 3
+#define ACTION_HA_MIN_MEMORY_MB 1024
+
+/*
+ * After an HA conversion: whether cluster C (the model refreshed after the
+ * plan) is HA: ACTION_HA_MEMBERS members in PRIMARY_REGION, one primary,
+ * every replica streaming with lag under A->max_lag_bytes, a failover
+ * candidate eligible (the failover pre-flight passes).  Fills *CHECKS
+ * (owned: action_checks_free) and *N like a pre-flight.  Returns 1 when
+ * every line passes, else 0.
+ */
+int action_ha_verify(const struct fleet_cluster *c, const struct action_args *a,
+                     struct action_check **checks, size_t *n);
+void action_checks_free(struct action_check *v, size_t n);
 
 /* Builds the plan of ARGS on cluster C (NULL for create; the model's
  * latest values).  Returns 0 with *OUT set (owned: plan_free) and PF

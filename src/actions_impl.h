@@ -3,8 +3,9 @@
  * actions.c (dispatch, names, memory sizes, the menu), actions_steps.c (the
  * step and body helpers), actions_nodes.c (scale memory, volume extend,
  * restart: rolling over the nodes), actions_replica.c (replica add and
- * remove), actions_failover.c (candidates and the failover plan) and
- * actions_cluster.c (create, destroy).
+ * remove, and the clone steps they share with HA), actions_failover.c
+ * (candidates and the failover plan), actions_cluster.c (create, destroy)
+ * and actions_ha.c (the single node -> HA conversion).
  *
  * Every builder is a pure function of the fleet model and the arguments:
  * it either fills the plan and returns 0, or calls actions_refuse() (one line
@@ -90,6 +91,9 @@ struct plan_step *actions_wait_machine(struct plan *p, char *title,
 /* A WAIT on an exec on the primary PRIMARY until replica REPLICA (both
  * templates) streams from it: pg_stat_replication has one row with
  * application_name REPLICA in state streaming. */
+/* A wait step: psql on NODE runs SQL (taken) until it prints 1. */
+struct plan_step *actions_wait_sql_one(struct plan *p, char *title,
+                                       const char *node, char *sql);
 struct plan_step *actions_wait_streaming(struct plan *p, char *title,
                                          const char *primary,
                                          const char *replica);
@@ -117,6 +121,30 @@ void actions_which(const struct fleet_cluster *c, const struct fleet_node *n,
 /* cJSON_PrintUnformatted, owned by x_malloc (NULL never). */
 char *actions_json(const cJSON *o);
 
+/*
+ * The steps of one `fly machine clone` of SRC into REGION (replica add,
+ * HA): POST a volume of SIZE_GB (the name and encryption of CFG's first
+ * mount), POST a machine with CFG (consumed: the source's config as the
+ * clone gets it; image pinned, the new volume mounted, tagged), wait
+ * started, wait every check passing, wait streaming from SRC, and with
+ * CATCHUP_BYTES >= 0 wait until its replay lag is at most that many bytes.
+ * The abort steps delete the machine, its repmgr record and slot, and the
+ * volume.  Variables new_volume<SUFFIX>, new_machine<SUFFIX> and
+ * new_node_id<SUFFIX> ("" or "_1", "_2": a plan with several clones);
+ * titles say "the new replica" (+ " 1" for "_1").
+ */
+void actions_clone_steps(struct plan *p, const struct fleet_node *src,
+                         cJSON *cfg, const char *region, int size_gb,
+                         const char *suffix, int64_t catchup_bytes);
+/* The size in GB of a clone of SRC whose config is CFG: its volume's, else
+ * its first mount's size_gb; 0 when not known or nothing is mounted. */
+int actions_clone_size_gb(const struct fleet_node *src, const cJSON *cfg);
+/* The update request of node N (actions_nodes.c): its whole config CFG
+ * (consumed) with guest.memory_mb set to MEMORY_MB, its region and name;
+ * skip_launch when it is not started. */
+char *actions_update_body(const struct fleet_node *n, cJSON *cfg,
+                          long memory_mb);
+
 /* ---- builders ---- */
 
 int actions_scale_memory(const struct fleet_cluster *c,
@@ -139,6 +167,15 @@ int actions_create(const struct action_args *a, struct plan *p,
                    struct action_preflight *pf);
 int actions_destroy(const struct fleet_cluster *c, const struct action_args *a,
                     struct plan *p, struct action_preflight *pf);
+int actions_ha(const struct fleet_cluster *c, const struct action_args *a,
+               struct plan *p, struct action_preflight *pf);
+/* The HA pre-flight checklist of C under A into PF->checks (every line,
+ * even after a failure), and in *MEMORY_MB the memory of every member.
+ * Returns 0 when no line fails, else -1 with PF->reason set to the first
+ * failure's detail. */
+int actions_ha_checks(const struct fleet_cluster *c,
+                      const struct action_args *a, struct action_preflight *pf,
+                      long *memory_mb);
 
 /*
  * The failover candidates of C (pf->candidates) with their verdicts under

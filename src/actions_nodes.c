@@ -17,14 +17,11 @@
  * every replica streaming (the primary).
  */
 
-static char *actions_update_body(const struct fleet_node *n, cJSON *cfg,
-                                 long memory_mb);
-
-/* The update request of node N: its whole config CFG (consumed) with
- * guest.memory_mb set, and its region and name (both immutable, sent as
- * they are, like flyctl's update).  A stopped machine stays stopped. */
-static char *actions_update_body(const struct fleet_node *n, cJSON *cfg,
-                                 long memory_mb)
+/* The update request of node N (actions_impl.h): region and name are
+ * immutable, sent as they are, like flyctl's update.  A stopped machine
+ * stays stopped. */
+char *actions_update_body(const struct fleet_node *n, cJSON *cfg,
+                          long memory_mb)
 {
     cJSON *body = cJSON_CreateObject();
     cJSON *guest = cJSON_GetObjectItemCaseSensitive(cfg, "guest");

@@ -14,7 +14,8 @@
  * volume, a machine with the primary's config, the image pinned), and
  * remove one the way flyctl's destroy hook does, with exec in place of SSH
  * (stop it, unregister it from repmgr on the primary, drop its slot,
- * delete the machine and its volume).
+ * delete the machine and its volume).  The clone steps are shared with the
+ * HA conversion (actions_clone_steps).
  */
 
 #define ACTIONS_REPMGR_CONF "/data/repmgr.conf"
@@ -25,7 +26,8 @@ static char *actions_pinned_image(const struct fleet_node *src,
 static char *actions_node_id_body(const char *machine);
 static void actions_unregister_steps(struct plan *p, const char *primary,
                                      const char *node_var, int abort);
-static void actions_clone_mounts(cJSON *cfg, const char *path);
+static void actions_clone_mounts(cJSON *cfg, const char *path,
+                                 const char *volume_var);
 static void actions_set_string(cJSON *o, const char *key, const char *value);
 
 /* A region code: 2 to 8 of [a-z0-9]. */
@@ -118,18 +120,22 @@ static void actions_unregister_steps(struct plan *p, const char *primary,
     free(drop_sql);
 }
 
-/* config.mounts of the clone: the new volume at the source's path, with
+/* config.mounts of the clone: the new volume (the value of variable
+ * VOLUME_VAR) at the source's path, with
  * the source's auto-extend settings (flyctl clone). */
-static void actions_clone_mounts(cJSON *cfg, const char *path)
+static void actions_clone_mounts(cJSON *cfg, const char *path,
+                                 const char *volume_var)
 {
     static const char *const keep[] = {"extend_threshold_percent",
                                        "add_size_gb", "size_gb_limit"};
     const cJSON *old =
         cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "mounts"), 0);
     cJSON *mounts = cJSON_CreateArray(), *mt = cJSON_CreateObject();
+    char *ref = x_asprintf("${%s}", volume_var);
     size_t i;
 
-    cJSON_AddStringToObject(mt, "volume", "${new_volume}");
+    cJSON_AddStringToObject(mt, "volume", ref);
+    free(ref);
     cJSON_AddStringToObject(mt, "path", path);
     for (i = 0; i < sizeof keep / sizeof keep[0]; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(old, keep[i]);
@@ -154,18 +160,185 @@ static void actions_set_string(cJSON *o, const char *key, const char *value)
         cJSON_AddStringToObject(o, key, value);
 }
 
+void actions_clone_steps(struct plan *p, const struct fleet_node *src,
+                         cJSON *cfg, const char *region, int size_gb,
+                         const char *suffix, int64_t catchup_bytes)
+{
+    cJSON *mount, *md, *vol, *body;
+    const cJSON *name, *path, *enc;
+    char *image, *tag, *v_vol, *v_mach, *v_nid, *ref_mach, *lbl;
+    int64_t clone_ms;
+    struct plan_step *s;
+
+    v_vol = x_asprintf("new_volume%s", suffix);
+    v_mach = x_asprintf("new_machine%s", suffix);
+    v_nid = x_asprintf("new_node_id%s", suffix);
+    ref_mach = x_asprintf("${%s}", v_mach);
+    lbl = *suffix ? x_asprintf(" %s", suffix + 1) : x_strdup("");
+    plan_set_var(p, v_vol, NULL);
+    plan_set_var(p, v_mach, NULL);
+    plan_set_var(p, v_nid, NULL);
+    mount =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "mounts"), 0);
+    name = cJSON_GetObjectItemCaseSensitive(mount, "name");
+    path = cJSON_GetObjectItemCaseSensitive(mount, "path");
+    enc = cJSON_GetObjectItemCaseSensitive(mount, "encrypted");
+    image = actions_pinned_image(src, cfg);
+
+    /* 1. The volume. */
+    vol = cJSON_CreateObject();
+    cJSON_AddStringToObject(vol, "name",
+                            cJSON_IsString(name) && *name->valuestring
+                                ? name->valuestring
+                                : "pg_data");
+    cJSON_AddStringToObject(vol, "region", region);
+    cJSON_AddNumberToObject(vol, "size_gb", size_gb);
+    cJSON_AddBoolToObject(vol, "encrypted", !cJSON_IsFalse(enc));
+    cJSON_AddBoolToObject(vol, "require_unique_zone", 1);
+    if (cJSON_GetObjectItemCaseSensitive(cfg, "guest"))
+        cJSON_AddItemToObject(
+            vol, "compute",
+            cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cfg, "guest"), 1));
+    cJSON_AddStringToObject(vol, "compute_image", image);
+    s = actions_step(p,
+                     x_asprintf("create the volume of the new replica%s (%d "
+                                "GB in %s)",
+                                lbl, size_gb, region),
+                     "POST", x_strdup("/apps/${app}/volumes"),
+                     actions_json(vol));
+    cJSON_Delete(vol);
+    s->mutates = 1;
+    s->capture = PLAN_CAPTURE_ID;
+    s->capture_var = x_strdup(v_vol);
+    s->reconcile = PLAN_RECONCILE_FIND_VOLUME;
+
+    /* 2. The machine: the source's config, image pinned, new volume,
+     * tagged so that a resumed plan finds it instead of creating another. */
+    tag = x_asprintf("%s/%zu", p->id, p->n_steps + 1);
+    actions_set_string(cfg, "image", image);
+    actions_clone_mounts(cfg,
+                         cJSON_IsString(path) && *path->valuestring
+                             ? path->valuestring
+                             : "/data",
+                         v_vol);
+    md = cJSON_GetObjectItemCaseSensitive(cfg, "metadata");
+    if (!cJSON_IsObject(md)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(cfg, "metadata");
+        md = cJSON_AddObjectToObject(cfg, "metadata");
+    }
+    actions_set_string(md, PLAN_TAG_KEY, tag);
+    body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "region", region);
+    cJSON_AddItemToObject(body, "config", cfg);
+    cJSON_AddBoolToObject(body, "skip_secrets", 0);
+    s = actions_step(p,
+                     x_asprintf("create the machine of the new replica%s in "
+                                "%s (the config of %s, image %s)",
+                                lbl, region, src->id, image),
+                     "POST", x_strdup("/apps/${app}/machines"),
+                     actions_json(body));
+    cJSON_Delete(body);
+    s->mutates = 1;
+    s->capture = PLAN_CAPTURE_ID;
+    s->capture_var = x_strdup(v_mach);
+    s->reconcile = PLAN_RECONCILE_FIND_MACHINE;
+    s->tag = tag;
+    free(image);
+
+    /* 3. Until it serves. */
+    actions_wait_machine(p,
+                         x_asprintf("wait for the new replica %s to be "
+                                    "started",
+                                    ref_mach),
+                         ref_mach, PLAN_COND_MACHINE_STATE, "started",
+                         ACTIONS_WAIT_START_MS);
+    clone_ms = src->db_size_bytes > 0
+                   ? src->db_size_bytes / ACTIONS_CLONE_BYTES_PER_S * 1000
+                   : 0;
+    if (clone_ms < ACTIONS_CLONE_MIN_MS)
+        clone_ms = ACTIONS_CLONE_MIN_MS;
+    actions_wait_machine(p,
+                         x_asprintf("wait for every check of %s to pass (it "
+                                    "clones the primary first)",
+                                    ref_mach),
+                         ref_mach, PLAN_COND_CHECKS_PASSING, NULL, clone_ms);
+    actions_wait_streaming(p,
+                           x_asprintf("wait for %s to stream from the primary "
+                                      "%s",
+                                      ref_mach, src->id),
+                           src->id, ref_mach);
+    if (catchup_bytes >= 0) {
+        char lim[32];
+
+        actions_size_text(catchup_bytes, lim, sizeof lim);
+        actions_wait_sql_one(
+            p,
+            x_asprintf("wait for %s to catch up (replay lag at most %s "
+                       "behind the primary %s)",
+                       ref_mach, lim, src->id),
+            src->id,
+            x_asprintf(
+                "select count(*) from pg_stat_replication where "
+                "application_name = '%s' and state = 'streaming' and "
+                "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) <= %lld",
+                ref_mach, (long long)catchup_bytes));
+    }
+
+    /* Abort: no half-built replica left, nor its repmgr record or slot. */
+    s = actions_abort_step(
+        p, x_asprintf("delete the new machine %s", ref_mach), "DELETE",
+        x_asprintf("/apps/${app}/machines/%s?force=true", ref_mach), NULL);
+    s->mutates = 1;
+    s->needs = x_strdup(v_mach);
+    s = actions_abort_step(
+        p, x_asprintf("wait for %s to be gone", ref_mach), "GET",
+        x_asprintf("/apps/${app}/machines/%s", ref_mach), NULL);
+    s->kind = PLAN_STEP_WAIT;
+    s->cond = PLAN_COND_GONE;
+    s->timeout_ms = ACTIONS_WAIT_GONE_MS;
+    s->needs = x_strdup(v_mach);
+    s = actions_abort_step(
+        p,
+        x_asprintf("find the repmgr node id of %s on the primary %s", ref_mach,
+                   src->id),
+        "POST", actions_exec_path(src->id), actions_node_id_body(ref_mach));
+    s->capture = PLAN_CAPTURE_EXEC_STDOUT;
+    s->capture_var = x_strdup(v_nid);
+    s->needs = x_strdup(v_mach);
+    actions_unregister_steps(p, src->id, v_nid, 1);
+    s = actions_abort_step(
+        p, x_asprintf("delete the new volume ${%s}", v_vol), "DELETE",
+        x_asprintf("/apps/${app}/volumes/${%s}", v_vol), NULL);
+    s->mutates = 1;
+    s->needs = x_strdup(v_vol);
+    free(v_vol);
+    free(v_mach);
+    free(v_nid);
+    free(ref_mach);
+    free(lbl);
+}
+
+int actions_clone_size_gb(const struct fleet_node *src, const cJSON *cfg)
+{
+    const cJSON *mount =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "mounts"), 0);
+    const cJSON *msize = cJSON_GetObjectItemCaseSensitive(mount, "size_gb");
+
+    if (!cJSON_IsObject(mount))
+        return 0;
+    return src->volume.size_gb > 0 ? src->volume.size_gb
+           : cJSON_IsNumber(msize) ? msize->valueint
+                                   : 0;
+}
+
 int actions_replica_add(const struct fleet_cluster *c,
                         const struct action_args *a, struct plan *p,
                         struct action_preflight *pf)
 {
     const struct fleet_node *src = actions_primary(c);
     const char *region;
-    cJSON *cfg, *mount, *md, *vol, *body;
-    const cJSON *name, *path, *enc, *msize;
-    char *image, *tag;
+    cJSON *cfg, *mount;
     int size_gb;
-    int64_t clone_ms;
-    struct plan_step *s;
 
     if (!src)
         return actions_refuse(pf,
@@ -194,13 +367,7 @@ int actions_replica_add(const struct fleet_cluster *c,
                               "no data directory to clone",
                               src->id);
     }
-    name = cJSON_GetObjectItemCaseSensitive(mount, "name");
-    path = cJSON_GetObjectItemCaseSensitive(mount, "path");
-    enc = cJSON_GetObjectItemCaseSensitive(mount, "encrypted");
-    msize = cJSON_GetObjectItemCaseSensitive(mount, "size_gb");
-    size_gb = src->volume.size_gb > 0 ? src->volume.size_gb
-              : cJSON_IsNumber(msize) ? msize->valueint
-                                      : 0;
+    size_gb = actions_clone_size_gb(src, cfg);
     if (size_gb <= 0) {
         cJSON_Delete(cfg);
         return actions_refuse(pf,
@@ -209,9 +376,6 @@ int actions_replica_add(const struct fleet_cluster *c,
     }
 
     plan_set_var(p, "source", src->id);
-    plan_set_var(p, "new_volume", NULL);
-    plan_set_var(p, "new_machine", NULL);
-    plan_set_var(p, "new_node_id", NULL);
     free(p->summary);
     p->summary = x_asprintf("add a replica to %s in %s (a clone of the "
                             "primary %s)",
@@ -225,122 +389,7 @@ int actions_replica_add(const struct fleet_cluster *c,
                          region, c->primary_region);
     else
         pf->quorum_after = pf->quorum_before + 1;
-
-    image = actions_pinned_image(src, cfg);
-
-    /* 1. The volume. */
-    vol = cJSON_CreateObject();
-    cJSON_AddStringToObject(vol, "name",
-                            cJSON_IsString(name) && *name->valuestring
-                                ? name->valuestring
-                                : "pg_data");
-    cJSON_AddStringToObject(vol, "region", region);
-    cJSON_AddNumberToObject(vol, "size_gb", size_gb);
-    cJSON_AddBoolToObject(vol, "encrypted", !cJSON_IsFalse(enc));
-    cJSON_AddBoolToObject(vol, "require_unique_zone", 1);
-    if (cJSON_GetObjectItemCaseSensitive(cfg, "guest"))
-        cJSON_AddItemToObject(
-            vol, "compute",
-            cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cfg, "guest"), 1));
-    cJSON_AddStringToObject(vol, "compute_image", image);
-    s = actions_step(p,
-                     x_asprintf("create the volume of the new replica (%d GB "
-                                "in %s)",
-                                size_gb, region),
-                     "POST", x_strdup("/apps/${app}/volumes"),
-                     actions_json(vol));
-    cJSON_Delete(vol);
-    s->mutates = 1;
-    s->capture = PLAN_CAPTURE_ID;
-    s->capture_var = x_strdup("new_volume");
-    s->reconcile = PLAN_RECONCILE_FIND_VOLUME;
-
-    /* 2. The machine: the primary's config, image pinned, new volume,
-     * tagged so that a resumed plan finds it instead of creating another. */
-    tag = x_asprintf("%s/%zu", p->id, p->n_steps + 1);
-    actions_set_string(cfg, "image", image);
-    actions_clone_mounts(cfg, cJSON_IsString(path) && *path->valuestring
-                                  ? path->valuestring
-                                  : "/data");
-    md = cJSON_GetObjectItemCaseSensitive(cfg, "metadata");
-    if (!cJSON_IsObject(md)) {
-        cJSON_DeleteItemFromObjectCaseSensitive(cfg, "metadata");
-        md = cJSON_AddObjectToObject(cfg, "metadata");
-    }
-    actions_set_string(md, PLAN_TAG_KEY, tag);
-    body = cJSON_CreateObject();
-    cJSON_AddStringToObject(body, "region", region);
-    cJSON_AddItemToObject(body, "config", cfg);
-    cJSON_AddBoolToObject(body, "skip_secrets", 0);
-    s = actions_step(p,
-                     x_asprintf("create the machine of the new replica in %s "
-                                "(the config of %s, image %s)",
-                                region, src->id, image),
-                     "POST", x_strdup("/apps/${app}/machines"),
-                     actions_json(body));
-    cJSON_Delete(body);
-    s->mutates = 1;
-    s->capture = PLAN_CAPTURE_ID;
-    s->capture_var = x_strdup("new_machine");
-    s->reconcile = PLAN_RECONCILE_FIND_MACHINE;
-    s->tag = tag;
-    free(image);
-
-    /* 3. Until it serves. */
-    actions_wait_machine(p,
-                         x_strdup("wait for the new replica ${new_machine} "
-                                  "to be started"),
-                         "${new_machine}", PLAN_COND_MACHINE_STATE, "started",
-                         ACTIONS_WAIT_START_MS);
-    clone_ms = src->db_size_bytes > 0
-                   ? src->db_size_bytes / ACTIONS_CLONE_BYTES_PER_S * 1000
-                   : 0;
-    if (clone_ms < ACTIONS_CLONE_MIN_MS)
-        clone_ms = ACTIONS_CLONE_MIN_MS;
-    actions_wait_machine(p,
-                         x_strdup("wait for every check of ${new_machine} to "
-                                  "pass (it clones the primary first)"),
-                         "${new_machine}", PLAN_COND_CHECKS_PASSING, NULL,
-                         clone_ms);
-    actions_wait_streaming(p,
-                           x_asprintf("wait for ${new_machine} to stream from "
-                                      "the primary %s",
-                                      src->id),
-                           src->id, "${new_machine}");
-
-    /* Abort: no half-built replica left, nor its repmgr record or slot. */
-    s = actions_abort_step(p, x_strdup("delete the new machine ${new_machine}"),
-                           "DELETE",
-                           x_strdup("/apps/${app}/machines/${new_machine}"
-                                    "?force=true"),
-                           NULL);
-    s->mutates = 1;
-    s->needs = x_strdup("new_machine");
-    s = actions_abort_step(p, x_strdup("wait for ${new_machine} to be gone"),
-                           "GET",
-                           x_strdup("/apps/${app}/machines/"
-                                    "${new_machine}"),
-                           NULL);
-    s->kind = PLAN_STEP_WAIT;
-    s->cond = PLAN_COND_GONE;
-    s->timeout_ms = ACTIONS_WAIT_GONE_MS;
-    s->needs = x_strdup("new_machine");
-    s = actions_abort_step(
-        p,
-        x_asprintf("find the repmgr node id of ${new_machine} on the primary "
-                   "%s",
-                   src->id),
-        "POST", actions_exec_path(src->id),
-        actions_node_id_body("${new_machine}"));
-    s->capture = PLAN_CAPTURE_EXEC_STDOUT;
-    s->capture_var = x_strdup("new_node_id");
-    s->needs = x_strdup("new_machine");
-    actions_unregister_steps(p, src->id, "new_node_id", 1);
-    s = actions_abort_step(
-        p, x_strdup("delete the new volume ${new_volume}"), "DELETE",
-        x_strdup("/apps/${app}/volumes/${new_volume}"), NULL);
-    s->mutates = 1;
-    s->needs = x_strdup("new_volume");
+    actions_clone_steps(p, src, cfg, region, size_gb, "", -1);
     return 0;
 }
 

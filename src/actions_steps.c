@@ -90,16 +90,12 @@ char *actions_exec_path(const char *id)
     return x_asprintf("/apps/${app}/machines/%s/exec", id);
 }
 
-struct plan_step *actions_wait_streaming(struct plan *p, char *title,
-                                         const char *primary,
-                                         const char *replica)
+struct plan_step *actions_wait_sql_one(struct plan *p, char *title,
+                                       const char *node, char *sql)
 {
-    char *sql = x_asprintf("select count(*) from pg_stat_replication where "
-                           "application_name = '%s' and state = 'streaming'",
-                           replica);
     const char *argv[] = {"psql", "-Atc", sql, NULL};
     struct plan_step *s =
-        actions_step(p, title, "POST", actions_exec_path(primary),
+        actions_step(p, title, "POST", actions_exec_path(node),
                      actions_exec_body(argv, ACTIONS_EXEC_TIMEOUT_S));
 
     free(sql);
@@ -109,6 +105,17 @@ struct plan_step *actions_wait_streaming(struct plan *p, char *title,
     s->timeout_ms = ACTIONS_WAIT_STREAM_MS;
     s->interval_ms = ACTIONS_EXEC_INTERVAL_MS;
     return s;
+}
+
+struct plan_step *actions_wait_streaming(struct plan *p, char *title,
+                                         const char *primary,
+                                         const char *replica)
+{
+    return actions_wait_sql_one(
+        p, title, primary,
+        x_asprintf("select count(*) from pg_stat_replication where "
+                   "application_name = '%s' and state = 'streaming'",
+                   replica));
 }
 
 void actions_check(struct plan_step *s, const char *method, char *path,

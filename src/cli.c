@@ -117,20 +117,20 @@ static const struct cli_command cli_commands[] = {
     {"ha",
      NULL,
      CLI_CMD_HA,
-     CLI_O_YES | CLI_O_DRY_RUN,
+     CLI_O_MEMORY | CLI_O_YES | CLI_O_DRY_RUN,
      1,
      1,
      {CLI_A_CLUSTER, CLI_A_NONE},
-     "CLUSTER [--yes] [--dry-run]",
+     "CLUSTER [--memory MB] [--yes] [--dry-run]",
      "make a cluster highly available (3 members in the primary region)"},
     {"sql",
      NULL,
      CLI_CMD_SQL,
-     CLI_O_NODE | CLI_O_SQL,
+     CLI_O_NODE | CLI_O_SQL | CLI_O_JSON,
      1,
      1,
      {CLI_A_CLUSTER, CLI_A_NONE},
-     "CLUSTER [--node ID] [-c SQL]",
+     "CLUSTER [--node ID] [-c SQL] [--json]",
      "run SQL on the primary (or a node); psql without -c"},
     {"local",
      "up",
@@ -303,7 +303,7 @@ static const struct cli_option cli_options[CLI_OPT__COUNT] = {
     [CLI_OPT_VOLSIZE] = {"volume-size", "GB", CLI_O_VOLSIZE,
                          "create: the size of each volume"},
     [CLI_OPT_MEMORY] = {"memory", "MB", CLI_O_MEMORY,
-                        "create: the memory of each node"},
+                        "create, ha: the memory of each node"},
 };
 
 static int cli_fail(char **cause, const char *fmt, ...)
@@ -476,12 +476,16 @@ static int cli_check_arg(enum cli_arg kind, const char *what, const char *v,
 }
 
 /* create's options: --region is required, --preset names a preset, and
- * --volume-size and --memory are checked like the GB and MB arguments. */
+ * --volume-size and --memory are checked like the GB and MB arguments;
+ * ha's --memory too. */
 static int cli_create_options(struct cli *cli, const char *const *values,
                               const char *cmdname, char **cause)
 {
     const char *p = values[CLI_OPT_PRESET];
 
+    if (cli->cmd == CLI_CMD_HA && values[CLI_OPT_MEMORY])
+        return cli_check_arg(CLI_A_MB, "--memory", values[CLI_OPT_MEMORY],
+                             cmdname, cli, cause);
     if (cli->cmd != CLI_CMD_CREATE)
         return 0;
     if (!cli->region)
@@ -800,6 +804,11 @@ int cli_parse(int argc, char **argv, struct cli *cli, char **cause)
     cli->force = seen[CLI_OPT_FORCE] ? 1 : 0;
     if (cli_create_options(cli, values, cmdname, cause) != 0)
         goto out;
+    if (cli->cmd == CLI_CMD_SQL && cli->json && !cli->sql) {
+        rc = cli_fail(cause, "pgdeck sql: --json needs -c SQL (without -c, "
+                             "psql runs)");
+        goto out;
+    }
     if (cli->json && cli->watch) {
         rc = cli_fail(cause,
                       "pgdeck status: --watch and --json cannot be combined "

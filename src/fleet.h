@@ -373,6 +373,12 @@ const struct fleet_cluster *fleet_model_cluster(const struct fleet_model *m,
 /* The node with machine id ID in C, or NULL; borrowed. */
 const struct fleet_node *fleet_cluster_node(const struct fleet_cluster *c,
                                             const char *id);
+/* The node of C to send SQL meant for the primary: the one the SQL probes
+ * found; else, when no probe could tell (no credentials yet, say), the one
+ * started node the platform's role check calls primary.  NULL when neither
+ * knows, or the checks name more than one; borrowed. */
+const struct fleet_node *
+fleet_cluster_primary_node(const struct fleet_cluster *c);
 /* A fresh empty model for CONTEXT (may be NULL); free with
  * fleet_model_free(). */
 struct fleet_model *fleet_model_new(const char *context, const char *org);
@@ -442,6 +448,20 @@ struct fleet *fleet_new(struct loop *loop, struct machines *machines,
                         const struct fleet_options *opts);
 /* Cancels every request and connection, frees everything.  NULL is fine. */
 void fleet_free(struct fleet *f);
+
+/*
+ * For one-shot commands (act_cli, sql_cli): a fleet (with SQL probes) of
+ * the cluster ONLY (NULL: every cluster) on LOOP, run until its first round
+ * is complete or DEADLINE_MS passed.  Returns 0 with *out set (owned:
+ * fleet_free; the model holds the answer), or an exit code (enum cli_exit:
+ * 4 platform unreachable, 1 no complete answer, the loop failing) with
+ * *cause set and *out NULL.  Uses the loop's before-sleep hook while it
+ * runs.
+ */
+int fleet_refresh_once(struct loop *loop, struct machines *machines,
+                       const struct context *ctx, const struct settings *s,
+                       const char *only, int64_t deadline_ms,
+                       struct fleet **out, char **cause);
 
 /*
  * Adopts SNAPSHOT (from cache_load(); ownership passes to F) as the

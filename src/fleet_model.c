@@ -47,6 +47,31 @@ const struct fleet_node *fleet_cluster_node(const struct fleet_cluster *c,
     return NULL;
 }
 
+const struct fleet_node *
+fleet_cluster_primary_node(const struct fleet_cluster *c)
+{
+    const struct fleet_node *found = NULL;
+    size_t i;
+
+    if (!c)
+        return NULL;
+    if (c->primary >= 0 && (size_t)c->primary < c->n_nodes)
+        return &c->nodes[c->primary];
+    for (i = 0; i < c->n_nodes; i++) {
+        const struct fleet_node *n = &c->nodes[i];
+
+        if (n->reachable || !n->check_role || !n->state ||
+            strcmp(n->state, "started") != 0 ||
+            (strcmp(n->check_role, "primary") != 0 &&
+             strcmp(n->check_role, "leader") != 0))
+            continue;
+        if (found)
+            return NULL; /* two say so: let the operator choose */
+        found = n;
+    }
+    return found;
+}
+
 struct fleet_model *fleet_model_new(const char *context, const char *org)
 {
     struct fleet_model *m = x_calloc(1, sizeof *m);

@@ -13,6 +13,7 @@
 #include "src/log.h"
 #include "src/platform.h"
 #include "src/settings.h"
+#include "src/sql_cli.h"
 #include "src/status.h"
 
 #include "ui/term.h"
@@ -152,9 +153,13 @@ int main(int argc, char **argv)
     case CLI_CMD_FAILOVER:
     case CLI_CMD_CREATE:
     case CLI_CMD_DESTROY:
+    case CLI_CMD_HA:
     case CLI_CMD_RESUME:
     case CLI_CMD_ABORT:
         rc = act_cli_run(&cli, s, context_current(set), stdin, stdout, stderr);
+        break;
+    case CLI_CMD_SQL:
+        rc = sql_cli_run(&cli, s, context_current(set), stdin, stdout, stderr);
         break;
     case CLI_CMD_INFO:
         info_print(stdout, s, set, term_curses_version());

@@ -80,11 +80,23 @@ static const struct settings_row settings_table[SETTINGS__COUNT] = {
                                        SETTINGS_T_DURATION, 5 * SEC, 100, HOUR,
                                        NULL, NULL,
                                        "statement_timeout of pgdeck's own "
-                                       "queries (probes, SQL pane)"},
+                                       "queries (probes)"},
     [SETTINGS_FAILOVER_MAX_LAG] = {"actions.failover_max_lag", SETTINGS_T_SIZE,
                                    16 * MB, 0, TB, NULL, NULL,
                                    "a failover candidate further behind is not "
                                    "eligible without --force"},
+    [SETTINGS_SQL_STATEMENT_TIMEOUT] = {"sql.statement_timeout",
+                                        SETTINGS_T_DURATION, 0, 0, 24 * HOUR,
+                                        NULL, NULL,
+                                        "statement_timeout of the SQL pane and "
+                                        "pgdeck sql (0: none)"},
+    [SETTINGS_SQL_MAX_ROWS] = {"sql.max_rows", SETTINGS_T_INT, 10000, 1,
+                               10000000, NULL, "rows",
+                               "rows kept of one result (the rest is not "
+                               "fetched, and the cap is reported)"},
+    [SETTINGS_SQL_HISTORY_SIZE] = {"sql.history_size", SETTINGS_T_INT, 1000, 0,
+                                   100000, NULL, "entries",
+                                   "SQL history entries kept per context"},
 };
 
 #define SETTINGS_ACTION_NAME(id, name) name,

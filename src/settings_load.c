@@ -35,8 +35,8 @@ struct settings_parse {
     struct settings *out;
 };
 
-static const char *const settings_groups[] = {"refresh", "thresholds", "http",
-                                              "postgres", "actions"};
+static const char *const settings_groups[] = {"refresh",  "thresholds", "http",
+                                              "postgres", "actions",    "sql"};
 #define SETTINGS_NGROUPS (sizeof settings_groups / sizeof settings_groups[0])
 
 static void settings_err(struct settings_parse *p, const config_setting_t *at,
@@ -638,8 +638,9 @@ static int settings_load_text(const char *file, const char *text, char **cause,
                               struct settings *result)
 {
     static const char *const top_names[] = {
-        "context",    "theme", "read_only", "color",   "ascii",    "refresh",
-        "thresholds", "http",  "postgres",  "actions", "contexts", "keys"};
+        "context", "theme",      "read_only", "color",    "ascii",
+        "refresh", "thresholds", "http",      "postgres", "actions",
+        "sql",     "contexts",   "keys"};
     struct settings_parse p;
     config_t cfg;
     const config_setting_t *root;

@@ -45,6 +45,10 @@ static int64_t act_max_lag(const struct app *a);
 static void act_key_menu(struct app *a, int ch);
 static void act_key_candidates(struct app *a, int ch);
 static void act_key_preview(struct app *a, int ch);
+static int act_retryable(const struct plan_run *r);
+static void act_retry(struct app *a, enum plan_resume_mode mode);
+static void act_show_run(struct app *a);
+static int act_pick(struct app *a, const char *what);
 static void act_key_progress(struct app *a, int ch);
 static void act_key_resume(struct app *a, int ch);
 static void act_key_ask(struct app *a, int ch);
@@ -218,7 +222,11 @@ static void act_menu_refresh(struct app *a)
         }
 }
 
-void act_open(struct app *a)
+/* Sets the menu's cluster and node from the view: the selected cluster
+ * (fleet view), the cluster on screen and its selected node (cluster
+ * view), the node on screen (node view).  Returns 0, or -1 after a flash
+ * saying why there is none. */
+static int act_pick(struct app *a, const char *what)
 {
     struct act *t = a->act;
     const struct fleet_model *m = app_model(a);
@@ -226,19 +234,10 @@ void act_open(struct app *a)
     const struct fleet_node *nd = NULL;
     const char *cluster = NULL, *node = NULL;
     size_t n = 0, *order;
-    int k;
 
-    if (t->run) {
-        t->mode = ACT_MODE_PROGRESS;
-        t->run_hidden = 0;
-        t->run_unseen = 0;
-        t->prog_scroll = -1;
-        act_dirty(a);
-        return;
-    }
     if (!m) {
-        app_flash(a, 1, "actions: no data yet (connecting)");
-        return;
+        app_flash(a, 1, "%s: no data yet (connecting)", what);
+        return -1;
     }
     if (a->view == APP_VIEW_FLEET) {
         order = view_fleet_order(a, m, &n);
@@ -250,8 +249,8 @@ void act_open(struct app *a)
     }
     c = cluster ? fleet_model_cluster(m, cluster) : NULL;
     if (!c) {
-        app_flash(a, 1, "actions: no cluster selected");
-        return;
+        app_flash(a, 1, "%s: no cluster selected", what);
+        return -1;
     }
     if (a->view == APP_VIEW_CLUSTER) {
         order = view_cluster_order(a, c, &n);
@@ -271,6 +270,33 @@ void act_open(struct app *a)
     t->node_role = nd ? x_strdup(fleet_role_name(nd->role)) : NULL;
     t->from_node_view = a->view == APP_VIEW_NODE;
     act_menu_refresh(a);
+    return 0;
+}
+
+/* The progress panel of the run in flight (or of one that ended while
+ * hidden). */
+static void act_show_run(struct app *a)
+{
+    struct act *t = a->act;
+
+    t->mode = ACT_MODE_PROGRESS;
+    t->run_hidden = 0;
+    t->run_unseen = 0;
+    t->prog_scroll = -1;
+    act_dirty(a);
+}
+
+void act_open(struct app *a)
+{
+    struct act *t = a->act;
+    int k;
+
+    if (t->run) {
+        act_show_run(a);
+        return;
+    }
+    if (act_pick(a, "actions") != 0)
+        return;
     t->menu_sel = 0;
     for (k = 0; k < ACTION__COUNT; k++)
         if (t->items[k].enabled) {
@@ -280,6 +306,25 @@ void act_open(struct app *a)
     t->mode = ACT_MODE_MENU;
     act_focus(a, 1);
     act_dirty(a);
+}
+
+void act_open_ha(struct app *a)
+{
+    struct act *t = a->act;
+
+    if (t->run) {
+        app_flash(a, 0, "a plan is running or just ended: one at a time");
+        act_show_run(a);
+        return;
+    }
+    if (act_pick(a, "HA wizard") != 0)
+        return;
+    /* The menu item carries the read-only and structural verdicts (and
+     * why); act_choose() goes on to the pre-flight and the plan. */
+    t->menu_sel = ACTION_HA;
+    act_choose(a);
+    if (t->mode != ACT_MODE_NONE)
+        act_focus(a, 1);
 }
 
 static void act_choose(struct app *a)
@@ -593,7 +638,10 @@ static int act_rebuild(struct app *a)
     plan_free(t->plan);
     t->plan = p;
     buf_reset(&t->text);
-    plan_render(p, &t->text);
+    if (t->args.kind == ACTION_HA)
+        act_ha_preview_text(&t->pf, p, &t->text);
+    else
+        plan_render(p, &t->text);
     return 0;
 }
 
@@ -607,6 +655,10 @@ static void act_refused(struct app *a, const char *reason)
     size_t i;
 
     buf_printf(&b, "refused: %s\n", reason);
+    if (t->pf.n_checks > 0) {
+        buf_puts(&b, "\npre-flight:\n");
+        act_ha_checklist(t->pf.checks, t->pf.n_checks, &b);
+    }
     if (t->pf.n_candidates > 0) {
         buf_puts(&b, "\ncandidates:\n");
         for (i = 0; i < t->pf.n_candidates; i++) {
@@ -754,6 +806,8 @@ static void act_confirmed(struct app *a)
     plan_free(shown);
     p = t->plan;
     t->plan = NULL;
+    if (t->args.kind == ACTION_HA)
+        act_ha_remember(a, t->a_cluster);
     log_msg("ui: running plan %s (%s)", p->id, p->summary ? p->summary : "");
     act_run_opts(a, &o);
     t->run = plan_run_start(a->loop, a->http, p, &o, act_on_run, a);
@@ -1222,6 +1276,51 @@ static void act_key_preview(struct app *a, int ch)
     act_dirty(a);
 }
 
+/* Whether the run R ended leaving its journal for a retry or a roll
+ * back: it failed, or a request got no answer. */
+static int act_retryable(const struct plan_run *r)
+{
+    enum plan_outcome o = r ? plan_run_outcome(r) : PLAN_OUTCOME_NONE;
+
+    return o == PLAN_OUTCOME_FAILED || o == PLAN_OUTCOME_UNKNOWN;
+}
+
+/* After a failed run: retry (PLAN_RESUME: reconcile the failed step, run
+ * it again, go on) or roll back (PLAN_ABORT: the plan's abort steps, which
+ * remove what it added), from the journal it left. */
+static void act_retry(struct app *a, enum plan_resume_mode mode)
+{
+    struct act *t = a->act;
+    const struct plan *p = plan_run_plan(t->run);
+    struct plan_journal j;
+    struct plan_run_opts o;
+    char *dir, *file, *cause = NULL;
+
+    if (!a->http || !p) {
+        app_flash(a, 1, "not connected to the platform: nothing was run");
+        return;
+    }
+    dir = plan_journal_dir();
+    file = x_asprintf("%s/%s.json", dir, p->id);
+    free(dir);
+    memset(&j, 0, sizeof j);
+    if (plan_journal_load(file, &j, &cause) != 0) {
+        app_flash(a, 1, "plan %s: %s", p->id, cause);
+        free(cause);
+        free(file);
+        return;
+    }
+    free(file);
+    log_msg("ui: %s plan %s after it %s",
+            mode == PLAN_RESUME ? "retrying" : "rolling back", p->id,
+            plan_outcome_name(plan_run_outcome(t->run)));
+    plan_run_free(t->run);
+    act_run_opts(a, &o);
+    t->run = plan_run_resume(a->loop, a->http, &j, mode, &o, act_on_run, a);
+    plan_journal_clear(&j);
+    act_show_run(a);
+}
+
 static void act_key_progress(struct app *a, int ch)
 {
     struct act *t = a->act;
@@ -1245,6 +1344,11 @@ static void act_key_progress(struct app *a, int ch)
     }
     if ((ch == 'c' || ch == 'C') && running) {
         act_ask(a, ACT_ASK_CANCEL_RUN);
+        return;
+    }
+    if ((ch == 'r' || ch == 'R' || ch == 'b' || ch == 'B') &&
+        act_retryable(t->run)) {
+        act_retry(a, ch == 'r' || ch == 'R' ? PLAN_RESUME : PLAN_ABORT);
         return;
     }
     if (action == SETTINGS_ACTION_QUIT) {
@@ -1384,9 +1488,13 @@ const char *act_hints(const struct app *a)
     case ACT_MODE_MESSAGE:
         return " Enter/Esc close";
     case ACT_MODE_PROGRESS:
-        return act_running(a) ? " Esc hide (the plan keeps running)  c cancel "
-                                "the plan  j/k scroll"
-                              : " Esc close  j/k scroll";
+        if (act_running(a))
+            return " Esc hide (the plan keeps running)  c cancel the plan  "
+                   "j/k scroll";
+        if (act_retryable(t->run))
+            return " r retry the failed step  b roll back what the plan "
+                   "did  Esc close";
+        return " Esc close  j/k scroll";
     case ACT_MODE_RESUME:
         return " r resume  a abort  l later";
     case ACT_MODE_ASK:

@@ -57,6 +57,10 @@ void act_scan(struct app *a);
 /* The actions key: the menu, or the progress panel of the plan in
  * flight (or of one that ended while hidden). */
 void act_open(struct app *a);
+/* The HA wizard (`H`): ACTION_HA on the selected cluster, straight to its
+ * pre-flight checklist and plan (act_ha.c adds both), then the run and,
+ * when it is done, the verification on the live model. */
+void act_open_ha(struct app *a);
 
 /* Whether a dialog or panel covers the body (it then takes the keys). */
 int act_active(const struct app *a);

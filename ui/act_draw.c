@@ -127,6 +127,19 @@ static void act_wrap(struct buf *out, const char *text, int width)
 
 /* Draws the lines of TEXT from line FIRST into rows Y..Y+H-1 at X, W wide;
  * returns the number of lines of TEXT. */
+/* The role of a checklist line (act_ha.c writes its markers as text, so
+ * they read without colors): the marker's, else ROLE. */
+static enum theme_role act_line_role(const char *line, enum theme_role role)
+{
+    if (strncmp(line, "  [FAIL]", 8) == 0)
+        return THEME_ROLE_CRIT;
+    if (strncmp(line, "  [fix ]", 8) == 0)
+        return THEME_ROLE_WARN;
+    if (strncmp(line, "  [ ok ]", 8) == 0)
+        return THEME_ROLE_OK;
+    return role;
+}
+
 static int act_lines(struct app *a, const char *text, int first, int y, int h,
                      int x, int w, enum theme_role role)
 {
@@ -138,7 +151,7 @@ static int act_lines(struct app *a, const char *text, int first, int y, int h,
         if (line >= first && line - first < h) {
             char *l = x_strndup(text, len);
 
-            draw_text(a, y + line - first, x, w, role, l);
+            draw_text(a, y + line - first, x, w, act_line_role(l, role), l);
             free(l);
         }
         line++;
@@ -478,20 +491,37 @@ void act_draw_progress(struct app *a, const struct layout_areas *ar)
     const struct plan_journal *j = r ? plan_run_journal(r) : NULL;
     enum plan_outcome o = r ? plan_run_outcome(r) : PLAN_OUTCOME_NONE;
     int y, h, row, iw = ar->cols - 4, visible, first, total, cur;
+    int vlines = 0,
+        ha = strcmp(p ? p->action : "", action_name(ACTION_HA)) == 0;
+    struct buf vtext = BUF_INIT, vw = BUF_INIT;
     size_t i;
     char *title, *line;
 
     if (!p)
         return;
     total = (int)p->n_steps + (j && j->aborting ? (int)p->n_abort_steps : 0);
-    act_area(ar, total + 5, &y, &h);
-    title = x_asprintf("plan: %s", p->summary ? p->summary : p->action);
+    if (ha && o == PLAN_OUTCOME_DONE && !(j && j->aborting)) {
+        /* The wizard's step 4, under the steps: rebuilt every frame from
+         * the live model, so it turns "highly available" as the replicas
+         * catch up. */
+        act_ha_verify_text(a, p->cluster, &vtext);
+        act_wrap(&vw, buf_str(&vtext), iw);
+        vlines = act_lines(a, buf_str(&vw), 0, 0, 0, 0, 0, THEME_ROLE_NORMAL);
+    }
+    act_area(ar, total + 5 + vlines, &y, &h);
+    title = x_asprintf("%s: %s", ha ? "HA wizard" : "plan",
+                       p->summary ? p->summary : p->action);
     act_box(a, y, h, ar, title,
-            o == PLAN_OUTCOME_NONE ? "Esc hide  c cancel" : "Esc close");
+            o == PLAN_OUTCOME_NONE ? "Esc hide  c cancel"
+            : o == PLAN_OUTCOME_FAILED || o == PLAN_OUTCOME_UNKNOWN
+                ? "r retry  b roll back  Esc close"
+                : "Esc close");
     free(title);
     row = y + 1;
     draw_text(a, row++, 2, iw, THEME_ROLE_MUTED, p->id);
-    visible = h - 4;
+    if (vlines > h - 6)
+        vlines = h - 6 > 0 ? h - 6 : 0;
+    visible = h - 4 - vlines;
     cur = j ? (int)j->current + (j->aborting ? (int)p->n_steps : 0) : 0;
     first = t->prog_scroll >= 0 ? t->prog_scroll : cur - visible / 2;
     if (first > total - visible)
@@ -516,6 +546,11 @@ void act_draw_progress(struct app *a, const struct layout_areas *ar)
                           k == j->current ? "abort step" : NULL);
         }
     }
+    if (vlines > 0)
+        act_lines(a, buf_str(&vw), 0, y + h - 2 - vlines, vlines, 2, iw,
+                  THEME_ROLE_NORMAL);
+    buf_free(&vtext);
+    buf_free(&vw);
     line = act_outcome_line(r);
     draw_text(a, y + h - 2, 2, iw,
               o == PLAN_OUTCOME_DONE   ? THEME_ROLE_OK

@@ -41,6 +41,12 @@ enum act_arg {
     ACT_ARG_PRESET /* create: development or ha */
 };
 
+/* What the HA wizard's summary compares (act_ha.c). */
+struct act_ha_tally {
+    int members, in_region, volumes, volume_gb;
+    int min_mem; /* the smallest memory_mb, -1 unknown */
+};
+
 struct act {
     enum act_mode mode;
     enum act_mode ask_back; /* the mode under ACT_MODE_ASK */
@@ -90,6 +96,9 @@ struct act {
     struct plan_journal *journals;
     size_t n_journals, next_journal;
     char *load_errors; /* lines, or NULL */
+
+    /* The HA wizard: the cluster as it was when the run was confirmed. */
+    struct act_ha_tally ha_before;
 };
 
 /* ---- act_draw.c ---- */
@@ -100,6 +109,19 @@ void act_draw_message(struct app *a, const struct layout_areas *ar);
 void act_draw_progress(struct app *a, const struct layout_areas *ar);
 void act_draw_resume(struct app *a, const struct layout_areas *ar);
 void act_draw_ask(struct app *a, const struct layout_areas *ar);
+
+/* ---- act_ha.c: the HA wizard's parts ---- */
+/* Appends the checklist lines V (N of them): "  [ ok ] what: detail". */
+void act_ha_checklist(const struct action_check *v, size_t n, struct buf *b);
+/* The wizard's preview text: steps 1 (the checklist of PF) and 2 (the
+ * plan P rendered). */
+void act_ha_preview_text(const struct action_preflight *pf,
+                         const struct plan *p, struct buf *b);
+/* Keeps the tally of CLUSTER at the confirm key (for the summary). */
+void act_ha_remember(struct app *a, const char *cluster);
+/* Step 4: the verification of CLUSTER on the live model and what changed
+ * since act_ha_remember(), appended to B.  Returns 1 when HA. */
+int act_ha_verify_text(struct app *a, const char *cluster, struct buf *b);
 
 /* ---- act.c, for act_draw.c ---- */
 /* The menu label of item K for the menu's cluster/node ("restart

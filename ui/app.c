@@ -26,6 +26,7 @@
 #include "ui/app.h"
 #include "ui/curses_compat.h"
 #include "ui/palette.h"
+#include "ui/sqlpane.h"
 #include "ui/term.h"
 #include "ui/ui.h"
 
@@ -269,6 +270,7 @@ int app_switch_context(struct app *a, const char *name)
         buf_free(&names);
         return -1;
     }
+    sqlpane_free(a); /* its session and history belong to the old context */
     a->ctx = c;
     free(a->cluster);
     a->cluster = NULL;
@@ -416,6 +418,7 @@ int ui_run(const struct cli *cli, struct settings *s, struct context_set *set)
 
     rc = loop_run(a.loop, &cause);
     act_free(&a); /* before the API client: detaches a plan in flight */
+    sqlpane_free(&a);
     app_disconnect(&a);
     fleet_model_free(a.snapshot);
     free(a.cache_path);

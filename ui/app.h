@@ -34,6 +34,7 @@
 #include "ui/theme.h"
 
 struct act;
+struct sqlpane;
 struct context;
 struct context_set;
 struct fleet;
@@ -127,6 +128,7 @@ struct app {
     struct buf line; /* the input line being typed */
 
     struct act *act; /* operator actions: menu, dialogs, the run (act.h) */
+    struct sqlpane *sqlpane; /* the SQL pane, NULL before the first p */
 
     char *flash;
     int flash_err;

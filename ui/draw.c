@@ -13,6 +13,7 @@
 #include "ui/curses_compat.h"
 #include "ui/format.h"
 #include "ui/palette.h"
+#include "ui/sqlpane.h"
 #include "ui/text.h"
 
 static void draw_title(struct app *a, const struct layout_areas *ar);
@@ -326,6 +327,11 @@ static void draw_hints(struct app *a, const struct layout_areas *ar)
     size_t i;
 
     draw_clear_line(ar->hints_y);
+    if (sqlpane_active(a) && !act_active(a) && a->input == APP_INPUT_NONE) {
+        draw_text(a, ar->hints_y, 0, ar->cols, THEME_ROLE_HINT,
+                  sqlpane_hints(a));
+        return;
+    }
     if (act_active(a) && a->input == APP_INPUT_NONE) {
         draw_text(a, ar->hints_y, 0, ar->cols, THEME_ROLE_HINT, act_hints(a));
         return;
@@ -406,15 +412,23 @@ void draw_frame(struct app *a)
         if (a->dirty & APP_DIRTY_TITLE)
             draw_title(a, &ar);
         if (a->dirty & APP_DIRTY_BODY) {
-            ops->draw(a, &ar);
+            /* The SQL pane, when open, takes the bottom of the body. */
+            struct layout_areas va, pa;
+            int pane = sqlpane_split(a, &ar, &va, &pa);
+
+            if (va.body_h > 0)
+                ops->draw(a, &va);
+            if (pane)
+                sqlpane_draw(a, &pa);
             if (act_active(a))
-                act_draw(a, &ar);
+                act_draw(a, &va);
         }
         if (a->dirty & APP_DIRTY_HINTS)
             draw_hints(a, &ar);
         /* last: it places the cursor when a line is being typed */
         if (a->dirty & (APP_DIRTY_STATUS | APP_DIRTY_BODY))
             draw_status(a, &ar);
+        sqlpane_cursor(a);
     }
     a->dirty = 0;
     wnoutrefresh(stdscr);

@@ -10,6 +10,7 @@
 #include "ui/app.h"
 #include "ui/command.h"
 #include "ui/curses_compat.h"
+#include "ui/sqlpane.h"
 
 static const struct view_ops *input_ops(enum app_view v);
 static int input_line_key(struct app *a, int ch);
@@ -305,6 +306,15 @@ static void input_action(struct app *a, int action)
     case SETTINGS_ACTION_ACTIONS:
         act_open(a);
         break;
+    case SETTINGS_ACTION_SQL:
+        sqlpane_open(a);
+        break;
+    case SETTINGS_ACTION_PSQL:
+        sqlpane_psql(a);
+        break;
+    case SETTINGS_ACTION_HA_WIZARD:
+        act_open_ha(a);
+        break;
     case SETTINGS_ACTION_HELP:
         if (a->view == APP_VIEW_HELP)
             input_back(a);
@@ -398,6 +408,11 @@ void input_key(struct app *a, int ch)
     if (act_active(a)) {
         /* A dialog or panel of act.h takes every key. */
         act_key(a, ch);
+        return;
+    }
+    if (sqlpane_active(a)) {
+        /* The SQL pane takes every key while it is open. */
+        sqlpane_key(a, ch);
         return;
     }
     kv = input_ops(a->view)->keys_view;

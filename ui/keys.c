@@ -51,10 +51,17 @@ static const struct keys_def keys_defs[SETTINGS_ACTION__COUNT] = {
     [SETTINGS_ACTION_ACTIONS] = {KEYS_VIEW_FLEET | V_NODES,
                                  "actions menu; shows the running plan",
                                  {"a", "F9"}},
-    [SETTINGS_ACTION_SQL] = {V_NODES, "SQL pane (not in this build)", {"p"}},
-    [SETTINGS_ACTION_PSQL] = {V_NODES, "run psql (not in this build)", {"P"}},
-    [SETTINGS_ACTION_HA_WIZARD] = {KEYS_VIEW_CLUSTER,
-                                   "HA wizard (not in this build)",
+    [SETTINGS_ACTION_SQL] = {KEYS_VIEW_FLEET | V_NODES,
+                             "SQL pane on the primary (fleet) or the "
+                             "selected node",
+                             {"p"}},
+    [SETTINGS_ACTION_PSQL] = {KEYS_VIEW_FLEET | V_NODES,
+                              "psql on the primary (fleet) or the selected "
+                              "node",
+                              {"P"}},
+    [SETTINGS_ACTION_HA_WIZARD] = {V_LIST,
+                                   "HA wizard: a 1- or 2-node cluster to 3 "
+                                   "members in its primary region",
                                    {"H"}},
     [SETTINGS_ACTION_SORT_NEXT] = {V_LIST, "sort by the next column", {"s"}},
     [SETTINGS_ACTION_SORT_REVERSE] = {V_LIST, "reverse the sort", {"S"}},

@@ -10,6 +10,7 @@
 #include "ui/command.h"
 #include "ui/curses_compat.h"
 #include "ui/format.h"
+#include "ui/sqlpane.h"
 
 static void view_text_lines(struct app *a, struct buf *out);
 static void view_node_lines(struct app *a, struct buf *out);
@@ -177,6 +178,8 @@ static void view_help_lines(struct app *a, struct buf *out)
         buf_puts(out, "   --read-only: every action refused before any "
                       "dialog\n");
     }
+    if (kv != KEYS_VIEW_HELP)
+        sqlpane_help(out);
     buf_puts(out, " Esc, - or ? closes this help\n");
 }
 

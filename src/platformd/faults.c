@@ -26,6 +26,7 @@ struct faults_rule {
     char *pattern;
     char *method;  /* NULL: any */
     int remaining; /* <0: unlimited */
+    int skip;      /* matching requests still let through untouched */
 };
 
 static pthread_mutex_t faults_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -55,6 +56,11 @@ int faults_match(const char *method, const char *path, struct faults_action *a)
             continue;
         if (!faults_pattern_match(r->pattern, path) || r->remaining == 0)
             continue;
+        if (r->skip > 0) {
+            /* Let this one through; later rules do not apply to it. */
+            r->skip--;
+            break;
+        }
         *a = r->a;
         if (r->remaining > 0)
             r->remaining--;
@@ -114,6 +120,7 @@ static cJSON *faults_rule_json(const struct faults_rule *r)
     cJSON_AddNumberToObject(o, "retry_after", r->a.retry_after_s);
     cJSON_AddStringToObject(o, "body", bodies[r->a.body]);
     cJSON_AddNumberToObject(o, "count", r->remaining);
+    cJSON_AddNumberToObject(o, "skip", r->skip);
     return o;
 }
 
@@ -171,7 +178,8 @@ void routes_admin_faults_add(struct http_req *r)
         faults_int(r, body, "status", 0, 599, &rule.a.status) == -1 ||
         faults_int(r, body, "retry_after", 0, 86400, &rule.a.retry_after_s) ==
             -1 ||
-        faults_int(r, body, "count", -1, 1000000, &rule.remaining) == -1)
+        faults_int(r, body, "count", -1, 1000000, &rule.remaining) == -1 ||
+        faults_int(r, body, "skip", 0, 1000000, &rule.skip) == -1)
         goto out;
     if (rule.a.status > 0 && rule.a.status < 400) {
         http_error(r, 400, "status must be an error status (400..599)");

@@ -5,7 +5,9 @@
  * plain prefix) and optionally a method, and says what to do to matching
  * /v1 requests: add latency, hang (until the rule is cleared or the daemon
  * stops), answer an error status (429 with Retry-After), or mangle the body
- * (malformed JSON, or truncated).  A rule may be limited to COUNT requests.
+ * (malformed JSON, or truncated).  A rule may be limited to COUNT requests,
+ * and may first let SKIP matching requests through untouched (fail exactly
+ * the second volume create: skip 1, count 1).
  * The /admin routes (routes_admin_*) add, list and clear rules and trigger
  * the runtime drills: crash a machine, pause WAL replay, fill a volume.
  *
@@ -31,7 +33,8 @@ struct faults_action {
 
 /*
  * Whether a rule matches METHOD and PATH: 1 and *a filled (a limited rule's
- * count is consumed), or 0.
+ * count is consumed), or 0.  The first matching rule that still skips
+ * consumes one skip and the request goes through (0).
  */
 int faults_match(const char *method, const char *path, struct faults_action *a);
 

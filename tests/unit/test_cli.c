@@ -359,7 +359,7 @@ START_TEST(test_cli_usage_complete)
         "destroy CLUSTER [--yes] [--dry-run]",
         "resume [PLAN] [--yes]",
         "abort [PLAN] [--yes]",
-        "ha CLUSTER [--yes] [--dry-run]",
+        "ha CLUSTER [--memory MB] [--yes] [--dry-run]",
         "sql CLUSTER [--node ID] [-c SQL]",
         "local up",
         "local down",
