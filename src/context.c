@@ -411,7 +411,7 @@ int context_token_where(const struct context *c, char **where)
             *where = x_asprintf("environment variable %s", var);
             return 0;
         }
-        /* FALLTHROUGH */
+        __attribute__((fallthrough)); /* to the flyctl config */
     case SETTINGS_TOKEN_FLYCTL:
     case SETTINGS_TOKEN_UNSET:
     default:
@@ -477,7 +477,7 @@ int context_token_load(const struct context *c, struct context_token *tok,
             env = context_env("FLY_ACCESS_TOKEN");
         if (env)
             break;
-        /* FALLTHROUGH */
+        __attribute__((fallthrough)); /* to the flyctl config */
     case SETTINGS_TOKEN_FLYCTL:
     case SETTINGS_TOKEN_UNSET:
     default:

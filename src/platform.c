@@ -84,7 +84,8 @@ static void platform_on_err(struct loop *l, int fd, int events, void *arg);
 static void platform_close_err(struct platform *p);
 static char *platform_read_url(const char *dir);
 static char *platform_abs_dir(const char *dir);
-static void platform_child(const char *bin, char *const argv[], int out);
+static void platform_child(const char *bin, char *const argv[], int out)
+    __attribute__((noreturn));
 
 /* DIR made absolute (the daemon insists on it). */
 static char *platform_abs_dir(const char *dir)

@@ -426,6 +426,8 @@ static size_t http_unescape(void *cls, struct MHD_Connection *c, char *s)
 }
 
 static void http_panic(void *cls, const char *file, unsigned int line,
+                       const char *reason) __attribute__((noreturn));
+static void http_panic(void *cls, const char *file, unsigned int line,
                        const char *reason)
 {
     (void)cls;

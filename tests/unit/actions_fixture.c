@@ -122,7 +122,7 @@ struct fleet_cluster *c1(void)
     return cluster(1, ids, NULL, 0);
 }
 
-void cfree(struct fleet_cluster *c)
+void cluster_free(struct fleet_cluster *c)
 {
     fleet_cluster_clear(c);
     free(c);

@@ -25,14 +25,14 @@ char *config_of(const char *vol, const char *pr, const char *kind, int cpus,
 void tnode(struct fleet_node *n, const char *id, const char *region,
            enum fleet_role role);
 /* A cluster "acme-db" of the N IDS (in REGIONS, or iad), node PRIMARY the
- * primary.  Free with cfree(). */
+ * primary.  Free with cluster_free(). */
 struct fleet_cluster *cluster(size_t n, const char *const *ids,
                               const char *const *regions, long primary);
 /* Three nodes in iad, the primary listed second; two nodes; one node. */
 struct fleet_cluster *c3(void);
 struct fleet_cluster *c2(void);
 struct fleet_cluster *c1(void);
-void cfree(struct fleet_cluster *c);
+void cluster_free(struct fleet_cluster *c);
 /* The node ID of C (aborts the test when there is none). */
 struct fleet_node *nd(struct fleet_cluster *c, const char *id);
 /* Arguments of action K on acme-db with a 16 MB lag limit. */

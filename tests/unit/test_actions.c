@@ -319,7 +319,7 @@ START_TEST(test_scale_all)
     }
     plan_free(p);
     action_preflight_clear(&pf);
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -362,7 +362,7 @@ START_TEST(test_scale_one_and_skip)
     ck_assert(has_warning(p, R2 " is stopped"));
     plan_free(p);
     action_preflight_clear(&pf);
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -397,7 +397,7 @@ START_TEST(test_scale_refusals)
     a.node = NULL;
     c->primary = -1;
     refused(c, &a, "no primary known");
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -452,7 +452,7 @@ START_TEST(test_extend_all)
     }
     plan_free(p);
     action_preflight_clear(&pf);
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -478,7 +478,7 @@ START_TEST(test_extend_refusals)
     free(nd(c, R1)->volume.id);
     nd(c, R1)->volume.id = x_strdup("");
     refused(c, &a, R1 " mounts no volume");
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -548,7 +548,7 @@ START_TEST(test_restart)
     a.node = NULL;
     c->primary = -1;
     refused(c, &a, "no primary known");
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -689,7 +689,7 @@ START_TEST(test_replica_add)
     refused(c, &a, "mounts no volume");
     c->primary = -1;
     refused(c, &a, "no primary in acme-db");
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -775,7 +775,7 @@ START_TEST(test_replica_remove)
     refused(c, &a, "no node 0000000000dead in cluster acme-db");
     a.node = NULL;
     refused(c, &a, "name the replica to remove");
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -883,7 +883,7 @@ START_TEST(test_failover)
     ck_assert_str_eq(plan_var(p, "new"), R1);
     plan_free(p);
     action_preflight_clear(&pf);
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -925,7 +925,7 @@ START_TEST(test_failover_lag)
     refused(c, &a,
             "no eligible candidate: " R1 " lags 48 MB (limit 16 MB); " R2
             " lag unknown (not streaming) (--force accepts a lagging one)");
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -939,7 +939,7 @@ START_TEST(test_failover_refusals)
     struct plan *p;
 
     refused(c, &a, "failover needs at least 3 machines");
-    cfree(c);
+    cluster_free(c);
 
     c = c3();
     a.to = "0000000000dead";
@@ -962,7 +962,7 @@ START_TEST(test_failover_refusals)
     refused(c, &a, "machine " R1 " has no PRIMARY_REGION");
     c->primary = -1;
     refused(c, &a, "no primary in acme-db");
-    cfree(c);
+    cluster_free(c);
 
     /* A replica in another region needs --allow-secondary-region. */
     c3x = cluster(3, ids, regions, 0);
@@ -990,7 +990,7 @@ START_TEST(test_failover_refusals)
     refused(c3x, &a,
             R1 " not reachable over SQL; " R2
                " not in PRIMARY_REGION iad (--allow-secondary-region");
-    cfree(c3x);
+    cluster_free(c3x);
 }
 END_TEST
 
@@ -1116,7 +1116,7 @@ START_TEST(test_create)
 
         a.cluster = "acme-db";
         refused(c, &a, "a cluster named acme-db already exists");
-        cfree(c);
+        cluster_free(c);
     }
 }
 END_TEST
@@ -1155,7 +1155,7 @@ START_TEST(test_destroy)
     action_preflight_clear(&pf);
     a.cluster = "gone-db";
     refused(NULL, &a, "no Postgres cluster named gone-db");
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -1217,8 +1217,8 @@ START_TEST(test_menu)
     for (i = 0; i < ACTION__COUNT; i++)
         ck_assert_int_eq(it[i].enabled, i == ACTION_CREATE);
     ck_assert_str_eq(it[ACTION_FAILOVER].why, "no cluster selected");
-    cfree(c);
-    cfree(two);
+    cluster_free(c);
+    cluster_free(two);
 }
 END_TEST
 
@@ -1314,7 +1314,7 @@ START_TEST(test_pure)
         action_preflight_clear(&pf2);
     }
     free(before);
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -1333,7 +1333,7 @@ START_TEST(test_fresh_id)
     plan_free(p);
     action_preflight_clear(&pf);
     action_preflight_clear(NULL);
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 

@@ -130,7 +130,7 @@ START_TEST(test_checklist_good)
     plan_free(p);
     action_preflight_clear(&pf);
     ck_assert_ptr_null(pf.checks);
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -193,18 +193,18 @@ START_TEST(test_checklist_bad)
     refused_at(c, &a, 4, "\"stolon\", not postgres-flex");
     free(c->flavor);
     c->flavor = x_strdup("flex");
-    cfree(c);
+    cluster_free(c);
 
     /* Already HA. */
     c = c3();
     refused_at(c, &a, 5, "already 3 members in iad: the cluster is HA");
-    cfree(c);
+    cluster_free(c);
 
     /* Two nodes, the replica not streaming. */
     c = c2();
     nd(c, R1)->lag_state = FLEET_LAG_MISSING;
     refused_at(c, &a, 0, "the replica " R1 " is not streaming");
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -238,7 +238,7 @@ START_TEST(test_memory)
     ck_assert(!has(p->warnings[0], "restarts"));
     plan_free(p);
     action_preflight_clear(&pf);
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -359,7 +359,7 @@ START_TEST(test_plan_steps)
     ck_assert(has(p->warnings[2], "pgdeck abort"));
     plan_free(p);
     action_preflight_clear(&pf);
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -398,7 +398,7 @@ START_TEST(test_two_nodes)
     ck_assert_int_eq(plan_set_var(p, "new_machine_1", "x"), 0);
     plan_free(p);
     action_preflight_clear(&pf);
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -492,7 +492,7 @@ START_TEST(test_verify)
     verify(c, 0, 3, R1 ": restart on-failure, FLY_SCALE_TO_ZERO set");
     hanode(c, R1, 512);
     verify(c, 0, 3, R1 ": restart always, 512 MB");
-    cfree(c);
+    cluster_free(c);
 
     /* Fewer than three machines: no failover, not HA. */
     c = c2();
@@ -509,7 +509,7 @@ START_TEST(test_verify)
         ck_assert(has(v[4].detail, "at least 3 machines"));
         action_checks_free(v, n);
     }
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
@@ -527,11 +527,11 @@ START_TEST(test_menu)
     action_menu(c, NULL, 0, it);
     ck_assert_int_eq(it[ACTION_HA].enabled, 0);
     ck_assert(has(it[ACTION_HA].why, "no SQL primary"));
-    cfree(c);
+    cluster_free(c);
     c = c2();
     action_menu(c, NULL, 0, it);
     ck_assert_int_eq(it[ACTION_HA].enabled, 1);
-    cfree(c);
+    cluster_free(c);
     c = c3();
     action_menu(c, NULL, 0, it);
     ck_assert_int_eq(it[ACTION_HA].enabled, 0);
@@ -539,7 +539,7 @@ START_TEST(test_menu)
                      "already 3 members in iad: the cluster is HA");
     action_menu(c, NULL, 1, it);
     ck_assert_str_eq(it[ACTION_HA].why, "read-only context");
-    cfree(c);
+    cluster_free(c);
 }
 END_TEST
 
