@@ -230,6 +230,7 @@ static void act_progress(struct plan_run *r, size_t step, void *arg)
         enum plan_step_state st = j->st[i];
         char *title;
         const char *note;
+        int why;
 
         if (st == a->shown[i])
             continue;
@@ -238,14 +239,15 @@ static void act_progress(struct plan_run *r, size_t step, void *arg)
             continue;
         title = plan_expand(p, p->steps[i].title, 0, NULL);
         note = plan_run_note(r, i);
+        /* Why a step failed, or was skipped (resumed: already done). */
+        why = st == PLAN_STEP_FAILED || st == PLAN_STEP_SKIPPED;
         if (st == PLAN_STEP_RUNNING)
             fprintf(a->out, "[%2zu/%zu] %s ...\n", i + 1, p->n_steps, title);
         else
             fprintf(a->out, "[%2zu/%zu] %s: %s (%.1f s)%s%s\n", i + 1,
                     p->n_steps, title, plan_step_state_name(st),
                     (double)plan_run_step_elapsed_ms(r, i) / 1000,
-                    st == PLAN_STEP_FAILED && note ? ": " : "",
-                    st == PLAN_STEP_FAILED && note ? note : "");
+                    why && note ? ": " : "", why && note ? note : "");
         free(title);
     }
     (void)step;
@@ -344,6 +346,14 @@ static int act_mutate(struct act *a)
                 "exists\n",
                 a->cli->cluster);
         return CLI_EXIT_REFUSED;
+    }
+    if (!c && fleet_model_unknown(fleet_model(a->fleet), a->cli->cluster)) {
+        fprintf(a->err,
+                "pgdeck: %s: %s: its machines could not be listed, so "
+                "whether it is a Postgres cluster is not known: %s\n",
+                what, a->cli->cluster,
+                fleet_model_unknown(fleet_model(a->fleet), a->cli->cluster));
+        return CLI_EXIT_UNREACHABLE;
     }
     if (a->cli->cmd != CLI_CMD_CREATE && !c) {
         fprintf(a->err,
@@ -575,6 +585,31 @@ static int act_ha_after(struct act *a, char **before, size_t n_before,
     return CLI_EXIT_OK;
 }
 
+/* No unfinished plan: says so, and lists the plans that stopped without
+ * success, which can still be resumed or aborted by id. */
+static void act_list_stopped(struct act *a, const char *what, const char *dir)
+{
+    size_t n = 0, i;
+    char **files = plan_journal_list_stopped(dir, &n);
+
+    fprintf(a->err, "pgdeck: %s: no interrupted plan in %s\n", what, dir);
+    if (n > 0)
+        fprintf(a->err,
+                "plans that stopped without success (pgdeck %s PLAN):\n", what);
+    for (i = 0; i < n; i++) {
+        struct plan_journal j;
+
+        if (plan_journal_load(files[i], &j, NULL) == 0) {
+            fprintf(a->err, "  %s  %s %s: %s\n", j.plan->id, j.plan->action,
+                    j.plan->cluster ? j.plan->cluster : "",
+                    j.error ? j.error : plan_outcome_name(j.outcome));
+            plan_journal_clear(&j);
+        }
+        free(files[i]);
+    }
+    free(files);
+}
+
 /* resume / abort: the journal of cli->plan (unfinished, or one that failed
  * or was cancelled: abort still brings its cluster back to a safe state),
  * or else the only unfinished one. */
@@ -601,7 +636,9 @@ static int act_journal(struct act *a, enum plan_resume_mode mode)
         file = x_strdup(files[0]);
     }
     if (!file || (!a->cli->plan && n > 1)) {
-        if (n == 0)
+        if (n == 0 && !a->cli->plan)
+            act_list_stopped(a, what, dir);
+        else if (n == 0)
             fprintf(a->err, "pgdeck: %s: no interrupted plan in %s\n", what,
                     dir);
         else if (!file)

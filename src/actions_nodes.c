@@ -303,6 +303,12 @@ int actions_restart(const struct fleet_cluster *c, const struct action_args *a,
                                     started ? "restart" : "start"),
                          NULL);
         actions_mutating(s, nd->id);
+        /* Resumed after the answer was lost: restart only when the
+         * platform did not (a start is safe to send again). */
+        if (started)
+            actions_check(s, "GET",
+                          x_asprintf("/apps/${app}/machines/%s", nd->id), NULL,
+                          PLAN_COND_EVENT_SINCE, "restart");
         actions_wait_back(p, c, nd);
         actions_abort_start(p, nd);
         if (actions_is_primary(c, nd))

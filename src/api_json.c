@@ -106,6 +106,34 @@ int api_json_fail(const struct api_json *o, const char *key, const char *fmt,
     return -1;
 }
 
+/* Whether TEXT (LEN bytes) ends inside a string or with a bracket still
+ * open: the mark of a body cut short. */
+static int api_json_unclosed(const char *text, size_t len)
+{
+    size_t i, depth = 0;
+    int in_string = 0, escaped = 0;
+
+    for (i = 0; i < len; i++) {
+        char c = text[i];
+
+        if (in_string) {
+            if (escaped)
+                escaped = 0;
+            else if (c == '\\')
+                escaped = 1;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    return in_string || depth > 0;
+}
+
 cJSON *api_json_parse(const char *json, size_t len, const char *root,
                       struct api_json *top, char **err)
 {
@@ -139,8 +167,9 @@ cJSON *api_json_parse(const char *json, size_t len, const char *root,
                         ? (size_t)(end - copy)
                         : len;
 
-        *err = x_asprintf("invalid JSON at byte %zu of %zu%s", at, len,
-                          at >= len ? " (truncated?)" : "");
+        *err = x_asprintf(
+            "invalid JSON at byte %zu of %zu%s", at, len,
+            at >= len || api_json_unclosed(copy, len) ? " (truncated?)" : "");
     }
     free(copy);
     top->item = tree;

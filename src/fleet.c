@@ -93,6 +93,7 @@ static void fleet_app_free(struct fleet_app *a)
     }
     free(a->rows);
     free(a->primary_id);
+    free(a->error);
     free(a->name);
 }
 
@@ -250,7 +251,11 @@ static void fleet_tick(struct loop *l, uint64_t id, void *arg)
             struct fleet_app *a = &f->apps[i];
             int focused = f->focus && strcmp(f->focus, a->name) == 0;
 
-            if (a->kind != FLEET_APP_POSTGRES)
+            /* Postgres apps, and apps whose first listing failed: they
+             * are tried again at the same pace, not only with the next
+             * apps list. */
+            if (a->kind != FLEET_APP_POSTGRES &&
+                !(a->kind == FLEET_APP_UNKNOWN && a->error))
                 continue;
             if (focused || now >= a->next_api_ms)
                 fleet_fetch_app(f, a, 0);
@@ -401,12 +406,24 @@ static void fleet_on_machines(struct machines_result *r, void *arg)
     a->mreq = NULL;
     in_round = a->mreq_round;
     was_pg = a->kind == FLEET_APP_POSTGRES;
+    if (!r->error && a->error) {
+        free(a->error);
+        a->error = NULL;
+        fleet_skipped(f);
+    }
     if (r->error) {
         c = fleet_sync_cluster(f, a->name, 0);
         if (c) {
             fleet_stale_set(&c->api, r->error, now);
             for (i = 0; i < c->n_nodes; i++)
                 fleet_stale_set(&c->nodes[i].api, r->error, now);
+        } else if (a->kind == FLEET_APP_UNKNOWN &&
+                   (!a->error || strcmp(a->error, r->error) != 0)) {
+            /* Never listed: say why it is missing, not that it is not
+             * there. */
+            free(a->error);
+            a->error = x_strdup(r->error);
+            fleet_skipped(f);
         }
     } else if (fleet_sync_machines(f, a, r->machines, r->n_machines)) {
         a->kind = FLEET_APP_POSTGRES;
@@ -524,16 +541,51 @@ static void fleet_on_probe(const char *key, struct probe_result *res,
     fleet_after(f);
 }
 
-/* Rebuilds the model's list of non-Postgres apps (sorted). */
+/* Rebuilds the model's list of apps not known yet (sorted), returning
+ * whether it changed. */
+static int fleet_unknown(struct fleet *f)
+{
+    struct fleet_model *m = f->m;
+    struct fleet_unknown_app *v = NULL;
+    size_t i, j, n = 0;
+    int changed;
+
+    for (i = 0; i < f->n_apps; i++) {
+        const struct fleet_app *a = &f->apps[i];
+
+        if (!a->error || a->kind != FLEET_APP_UNKNOWN)
+            continue;
+        v = x_reallocarray(v, n + 1, sizeof *v);
+        for (j = n; j > 0 && strcmp(v[j - 1].name, a->name) > 0; j--)
+            v[j] = v[j - 1];
+        v[j].name = x_strdup(a->name);
+        v[j].reason = x_strdup(a->error);
+        n++;
+    }
+    changed = n != m->n_unknown;
+    for (i = 0; i < m->n_unknown; i++) {
+        changed |= !changed && (strcmp(v[i].name, m->unknown_apps[i].name) ||
+                                strcmp(v[i].reason, m->unknown_apps[i].reason));
+        free(m->unknown_apps[i].name);
+        free(m->unknown_apps[i].reason);
+    }
+    free(m->unknown_apps);
+    m->unknown_apps = v;
+    m->n_unknown = n;
+    return changed;
+}
+
+/* Rebuilds the model's lists of non-Postgres apps and of apps not known
+ * yet (both sorted). */
 static void fleet_skipped(struct fleet *f)
 {
     struct fleet_model *m = f->m;
     size_t i, j, n = 0;
-    int changed = 0;
+    int changed = fleet_unknown(f);
 
     for (i = 0; i < f->n_apps; i++)
         n += f->apps[i].kind == FLEET_APP_OTHER;
-    changed = n != m->n_skipped;
+    changed |= n != m->n_skipped;
     for (i = 0; i < m->n_skipped; i++) {
         struct fleet_app *a = fleet_app_find(f, m->skipped_apps[i], 0);
 

@@ -350,6 +350,13 @@ enum fleet_status {
     FLEET_STATUS_ERROR        /* it answered with an error (401, ...) */
 };
 
+/* An app whose machines could not be listed yet: whether it holds Postgres
+ * is not known, and why. */
+struct fleet_unknown_app {
+    char *name;
+    char *reason;
+};
+
 struct fleet_model {
     uint64_t generation;
     char *context; /* the context's name */
@@ -361,6 +368,10 @@ struct fleet_model {
     size_t n_clusters;
     char **skipped_apps; /* non-Postgres apps, sorted (not shown) */
     size_t n_skipped;
+    /* Apps never listed successfully, sorted by name (not shown as
+     * clusters: they may not be Postgres). */
+    struct fleet_unknown_app *unknown_apps;
+    size_t n_unknown;
     int64_t refreshed_ms; /* Unix ms of the last complete round, 0 never */
     uint64_t rounds;      /* complete refresh rounds so far */
 };
@@ -370,6 +381,9 @@ struct fleet_model {
 /* The cluster called NAME in M, or NULL; borrowed. */
 const struct fleet_cluster *fleet_model_cluster(const struct fleet_model *m,
                                                 const char *name);
+/* Why app NAME of M is not known (its machines could not be listed), or
+ * NULL when it is known or not in the org; borrowed. */
+const char *fleet_model_unknown(const struct fleet_model *m, const char *name);
 /* The node with machine id ID in C, or NULL; borrowed. */
 const struct fleet_node *fleet_cluster_node(const struct fleet_cluster *c,
                                             const char *id);

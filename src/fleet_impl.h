@@ -34,6 +34,9 @@ struct fleet_app {
     struct probe_standby *rows;
     size_t n_rows;
     int primary_known;
+    /* The last machines-list error while no cluster of this app is known;
+     * NULL once a list succeeded. */
+    char *error;
 };
 
 #define FLEET_APP_UNKNOWN 0

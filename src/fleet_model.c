@@ -33,6 +33,16 @@ const struct fleet_cluster *fleet_model_cluster(const struct fleet_model *m,
     return NULL;
 }
 
+const char *fleet_model_unknown(const struct fleet_model *m, const char *name)
+{
+    size_t i;
+
+    for (i = 0; m && name && i < m->n_unknown; i++)
+        if (strcmp(m->unknown_apps[i].name, name) == 0)
+            return m->unknown_apps[i].reason;
+    return NULL;
+}
+
 const struct fleet_node *fleet_cluster_node(const struct fleet_cluster *c,
                                             const char *id)
 {
@@ -95,6 +105,11 @@ void fleet_model_free(struct fleet_model *m)
     for (i = 0; i < m->n_skipped; i++)
         free(m->skipped_apps[i]);
     free(m->skipped_apps);
+    for (i = 0; i < m->n_unknown; i++) {
+        free(m->unknown_apps[i].name);
+        free(m->unknown_apps[i].reason);
+    }
+    free(m->unknown_apps);
     free(m->context);
     free(m->org);
     free(m->api.reason);

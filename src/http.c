@@ -426,6 +426,10 @@ static void http_start(struct http_req *r)
     curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
     if (strcmp(r->method, "GET") != 0) {
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+        /* On a reused connection that turns out dead, libcurl sends the
+         * request again by itself; a mutation whose answer was lost must
+         * not be sent twice behind the plan's back. */
+        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
         if (r->body) {
             curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -534,6 +538,7 @@ static void http_reap(struct loop *l, void *arg)
 static enum http_outcome http_outcome_of(struct http_req *r, CURLcode rc)
 {
     curl_off_t connect_us = 0;
+    long sent = 0;
 
     switch (rc) {
     case CURLE_OK:
@@ -548,9 +553,12 @@ static enum http_outcome http_outcome_of(struct http_req *r, CURLcode rc)
     case CURLE_SSL_CONNECT_ERROR:
         return HTTP_OUTCOME_CONNECT;
     case CURLE_OPERATION_TIMEDOUT:
+        /* A reused connection has no connect time: the request sent says
+         * the connect is behind it. */
         curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-        return connect_us > 0 ? HTTP_OUTCOME_TIMEOUT
-                              : HTTP_OUTCOME_CONNECT_TIMEOUT;
+        curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &sent);
+        return connect_us > 0 || sent > 0 ? HTTP_OUTCOME_TIMEOUT
+                                          : HTTP_OUTCOME_CONNECT_TIMEOUT;
     case CURLE_WRITE_ERROR:
     case CURLE_FILESIZE_EXCEEDED:
         return r->too_large || rc == CURLE_FILESIZE_EXCEEDED

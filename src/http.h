@@ -15,7 +15,8 @@
  *   - GET requests are retried with exponential backoff and jitter on
  *     connection errors (refused, reset, DNS, connect timeout), 502, 503,
  *     504 and 429 (waiting at least Retry-After); a total timeout is not
- *     retried.  Other methods are never retried;
+ *     retried.  Other methods are retried only on 429, the one answer
+ *     that says the request was not carried out;
  *   - bodies above max_body (default 32 MiB) fail with "response too
  *     large";
  *   - TLS peer and host verification stay on (there is no option to turn

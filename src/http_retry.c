@@ -32,7 +32,12 @@ int http_retry_decide(const struct http_retry_in *in, int64_t *delay_ms)
     int64_t base, delay, half, cap;
     int shift;
 
-    if (!in->is_get || in->retries < 0 || in->attempt > in->retries)
+    if (in->retries < 0 || in->attempt > in->retries)
+        return 0;
+    /* Other methods may have taken effect when the answer went missing;
+     * only a 429 says for certain that the request was not carried out. */
+    if (!in->is_get &&
+        !(in->outcome == HTTP_OUTCOME_RESPONSE && in->status == 429))
         return 0;
     switch (in->outcome) {
     case HTTP_OUTCOME_CONNECT:

@@ -32,8 +32,8 @@ static int plan_name_find(const char *const *names, size_t n, const char *s);
 
 static const char *const plan_kind_names[] = {"call", "wait"};
 static const char *const plan_cond_names[] = {
-    "ok",           "machine_state", "checks_passing", "role", "exec_stdout",
-    "volume_state", "gone"};
+    "ok",          "machine_state", "checks_passing", "role",
+    "exec_stdout", "volume_state",  "gone",           "event_since"};
 static const char *const plan_capture_names[] = {"none", "id", "exec_stdout",
                                                  "needs_restart"};
 static const char *const plan_reconcile_names[] = {"rerun", "find_machine",

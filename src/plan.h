@@ -81,7 +81,11 @@ enum plan_cond {
                                  output == arg ("primary", "replica") */
     PLAN_COND_EXEC_STDOUT,    /* exec: exit 0 and stdout, trimmed, == arg */
     PLAN_COND_VOLUME_STATE,   /* GET volume: state == arg */
-    PLAN_COND_GONE            /* 404, or state "destroyed" */
+    PLAN_COND_GONE,           /* 404, or state "destroyed" */
+    PLAN_COND_EVENT_SINCE     /* GET machine: an event of type arg at or
+                                 after the step began (reconcile checks:
+                                 "restart" tells a restart whose answer was
+                                 lost from one never sent) */
 };
 
 /* What a step keeps from its answer, into variable capture_var. */
@@ -290,6 +294,10 @@ void plan_journal_clear(struct plan_journal *j);
  * (by its file's time), so that loading it tells the operator what is
  * wrong with it instead of the plan silently disappearing. */
 char **plan_journal_list(const char *dir, size_t *n);
+/* Like plan_journal_list(), the journals kept of plans that ended without
+ * success (failed, refused half-way, cancelled, outcome unknown): they can
+ * still be resumed or aborted by id.  Unreadable ones are not listed. */
+char **plan_journal_list_stopped(const char *dir, size_t *n);
 /* Whether J is being run right now by another pgdeck process of this host
  * (its owner pid lives and is a pgdeck).  Such a plan is not offered for
  * resume or abort: its lease nonces are in use.  A plan whose owner was

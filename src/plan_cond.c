@@ -95,6 +95,10 @@ char *plan_cond_text(enum plan_cond cond, const char *arg)
         return x_asprintf("the volume's state is \"%s\"", v);
     case PLAN_COND_GONE:
         return x_strdup("it is gone (404 or destroyed)");
+    case PLAN_COND_EVENT_SINCE:
+        return x_asprintf("the machine has a \"%s\" event since the step "
+                          "began",
+                          v);
     }
     return x_strdup("?");
 }
@@ -157,6 +161,14 @@ static int plan_cond_machine(enum plan_cond cond, const char *arg,
         rc = strcmp(m.state, "destroyed") == 0;
         if (!rc)
             *detail = x_asprintf("state is %s", m.state[0] ? m.state : "?");
+        break;
+    case PLAN_COND_EVENT_SINCE:
+        for (i = 0; i < m.n_events && !rc; i++)
+            rc = a->since_ms > 0 && m.events[i].timestamp_ms >= a->since_ms &&
+                 strcmp(m.events[i].type, arg ? arg : "") == 0;
+        if (!rc)
+            *detail =
+                x_asprintf("no %s event since the step began", arg ? arg : "?");
         break;
     default:
         break;
@@ -265,6 +277,7 @@ int plan_cond_eval(enum plan_cond cond, const char *arg, const char *path,
     case PLAN_COND_MACHINE_STATE:
     case PLAN_COND_CHECKS_PASSING:
     case PLAN_COND_ROLE:
+    case PLAN_COND_EVENT_SINCE:
         return plan_cond_machine(cond, arg, a, detail);
     }
     *detail = x_strdup("unknown condition");

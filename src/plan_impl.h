@@ -59,6 +59,8 @@ struct plan_answer {
     const char *body; /* NUL-terminated */
     size_t len;
     const char *error; /* the http layer's text, or NULL for 2xx */
+    int64_t since_ms;  /* PLAN_COND_EVENT_SINCE: Unix ms the step began
+                          (less a slack for clocks); 0 never holds */
 };
 
 /* Whether COND (with ARG) holds for the answer A to a request on PATH

@@ -905,7 +905,9 @@ static int journal_entry_cmp(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
-char **plan_journal_list(const char *dir, size_t *n)
+/* The journals in DIR that are unfinished (STOPPED 0) or ended without
+ * success and kept (STOPPED 1), oldest first. */
+static char **plan_journal_scan(const char *dir, int stopped, size_t *n)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -928,7 +930,10 @@ char **plan_journal_list(const char *dir, size_t *n)
             continue;
         }
         if (plan_journal_load(path, &j, NULL) == 0) {
-            if (j.outcome != PLAN_OUTCOME_NONE || plan_journal_live(&j)) {
+            if ((stopped ? j.outcome == PLAN_OUTCOME_NONE ||
+                               j.outcome == PLAN_OUTCOME_DONE
+                         : j.outcome != PLAN_OUTCOME_NONE) ||
+                plan_journal_live(&j)) {
                 plan_journal_clear(&j);
                 free(path);
                 continue;
@@ -936,9 +941,12 @@ char **plan_journal_list(const char *dir, size_t *n)
             v = x_reallocarray(v, k + 1, sizeof *v);
             v[k].key = j.started_ms;
             plan_journal_clear(&j);
-        } else {
+        } else if (!stopped) {
             v = x_reallocarray(v, k + 1, sizeof *v);
             v[k].key = (int64_t)st.st_mtime * 1000;
+        } else {
+            free(path);
+            continue;
         }
         v[k++].path = path;
     }
@@ -952,6 +960,16 @@ char **plan_journal_list(const char *dir, size_t *n)
     free(v);
     *n = k;
     return out;
+}
+
+char **plan_journal_list(const char *dir, size_t *n)
+{
+    return plan_journal_scan(dir, 0, n);
+}
+
+char **plan_journal_list_stopped(const char *dir, size_t *n)
+{
+    return plan_journal_scan(dir, 1, n);
 }
 
 void plan_journal_remove(const char *dir, const char *id)

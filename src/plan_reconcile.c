@@ -101,7 +101,8 @@ static void reconcile_answer(const struct http_result *res, void *arg)
     struct plan_run *r = arg;
     size_t n;
     const struct plan_step *s = &plan_run_steps(r, &n)[r->j.current];
-    struct plan_answer a = {res->status, res->body, res->len, res->error};
+    struct plan_answer a = {res->status, res->body, res->len, res->error,
+                            r->j.step_started_ms};
     char *id = NULL, *cause = NULL, *why, *name = NULL, *region = NULL;
     cJSON *b;
     const cJSON *v;

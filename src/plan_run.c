@@ -468,7 +468,7 @@ static void run_step_answer(const struct http_result *res, void *arg)
     struct plan_run *r = arg;
     size_t n, i = r->j.current;
     const struct plan_step *s = &plan_run_steps(r, &n)[i];
-    struct plan_answer a = {res->status, res->body, res->len, res->error};
+    struct plan_answer a = {res->status, res->body, res->len, res->error, 0};
     char *detail = NULL, *value = NULL, *cause = NULL, *why;
     int64_t delay, now = loop_now_ms();
     int rc;
@@ -647,8 +647,8 @@ static void run_step_failed(struct plan_run *r, int status, const char *detail,
     if (unknown) {
         o = PLAN_OUTCOME_UNKNOWN;
         why = x_asprintf("step %zu (%s) got no answer: %s; it may or may not "
-                         "have taken effect (`pgdeck resume` checks)",
-                         i + 1, title, detail);
+                         "have taken effect (`pgdeck resume %s` checks)",
+                         i + 1, title, detail, r->j.plan->id);
     } else {
         o = r->mutated ? PLAN_OUTCOME_FAILED : PLAN_OUTCOME_REFUSED;
         why = x_asprintf("step %zu (%s) failed: %s%s", i + 1, title, detail,

@@ -656,9 +656,15 @@ static int settings_load_text(const char *file, const char *text, char **cause,
 
     config_init(&cfg);
     if (config_read_string(&cfg, text) != CONFIG_TRUE) {
-        buf_printf(
-            &p.errs, "%s:%d: syntax error: %s\n", file, config_error_line(&cfg),
-            config_error_text(&cfg) ? config_error_text(&cfg) : "unreadable");
+        const char *why = config_error_text(&cfg);
+
+        /* libconfig's bison says only "syntax error": say what usually
+         * causes one rather than the same words twice. */
+        if (!why || strcmp(why, "syntax error") == 0)
+            why = "unexpected text (a missing ';' or '}', or a string left "
+                  "open on an earlier line?)";
+        buf_printf(&p.errs, "%s:%d: syntax error: %s\n", file,
+                   config_error_line(&cfg), why);
         p.nerrs++;
         config_destroy(&cfg);
         goto fail;

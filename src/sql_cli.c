@@ -52,6 +52,13 @@ sql_cli_node(const struct fleet *f, const struct cli *cli, char **cause)
     struct buf ids = BUF_INIT;
     size_t i;
 
+    if (!c && fleet_model_unknown(m, cli->cluster)) {
+        *cause = x_asprintf("%s: its machines could not be listed, so "
+                            "whether it is a Postgres cluster is not "
+                            "known: %s",
+                            cli->cluster, fleet_model_unknown(m, cli->cluster));
+        return NULL;
+    }
     if (!c) {
         *cause =
             x_asprintf("no cluster called %s in this context", cli->cluster);
@@ -329,7 +336,9 @@ int sql_cli_run(const struct cli *cli, const struct settings *s,
     if (!n) {
         fprintf(err, "pgdeck: sql: %s\n", cause);
         free(cause);
-        rc = CLI_EXIT_REFUSED;
+        rc = fleet_model_unknown(fleet_model(fleet), cli->cluster)
+                 ? CLI_EXIT_UNREACHABLE
+                 : CLI_EXIT_REFUSED;
         goto out;
     }
     host = x_strdup(n->private_ip);

@@ -154,7 +154,14 @@ int status_run(const struct cli *cli, const struct settings *s,
         free(cause);
     }
     rc = status_exit_code(fleet_model(st.fleet), cli->cluster);
-    if (rc == CLI_EXIT_UNREACHABLE) {
+    if (rc == CLI_EXIT_UNREACHABLE &&
+        fleet_model_unknown(fleet_model(st.fleet), cli->cluster)) {
+        fprintf(err,
+                "pgdeck: status: %s: its machines could not be listed, so "
+                "whether it is a Postgres cluster is not known: %s\n",
+                cli->cluster,
+                fleet_model_unknown(fleet_model(st.fleet), cli->cluster));
+    } else if (rc == CLI_EXIT_UNREACHABLE) {
         const struct fleet_model *m = fleet_model(st.fleet);
 
         fprintf(err, "pgdeck: platform unreachable: %s\n",

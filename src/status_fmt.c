@@ -186,6 +186,14 @@ void status_json(const struct fleet_model *m, const char *only, int64_t now_ms,
     sk = cJSON_AddArrayToObject(o, "skipped_apps");
     for (i = 0; i < m->n_skipped; i++)
         cJSON_AddItemToArray(sk, cJSON_CreateString(m->skipped_apps[i]));
+    sk = cJSON_AddArrayToObject(o, "unknown_apps");
+    for (i = 0; i < m->n_unknown; i++) {
+        cJSON *u = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(u, "name", m->unknown_apps[i].name);
+        cJSON_AddStringToObject(u, "reason", m->unknown_apps[i].reason);
+        cJSON_AddItemToArray(sk, u);
+    }
     cl = cJSON_AddArrayToObject(o, "clusters");
     for (i = 0; i < m->n_clusters; i++) {
         if (only && strcmp(only, m->clusters[i].name) != 0)
@@ -359,6 +367,7 @@ int status_exit_code(const struct fleet_model *m, const char *only)
             rc = CLI_EXIT_FAILED;
     }
     if (only && shown == 0)
-        rc = CLI_EXIT_FAILED;
+        rc = fleet_model_unknown(m, only) ? CLI_EXIT_UNREACHABLE
+                                          : CLI_EXIT_FAILED;
     return rc;
 }

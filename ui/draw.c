@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -364,21 +365,26 @@ static void draw_hints(struct app *a, const struct layout_areas *ar)
 
 static void draw_too_small(struct app *a, const struct layout_areas *ar)
 {
-    struct buf b = BUF_INIT;
+    char l1[64], l2[64];
     int y = ar->rows / 2 - 1;
 
     werase(stdscr);
     if (y < 0)
         y = 0;
-    buf_printf(&b, "terminal too small: %dx%d", ar->cols, ar->rows);
-    draw_text(a, y, 0, ar->cols, THEME_ROLE_CRIT, buf_str(&b));
-    buf_reset(&b);
-    buf_printf(&b, "pgdeck needs at least %dx%d", UI_MIN_COLS, UI_MIN_ROWS);
+    /* Down to 20x5 the size and the minimum stay readable: the long
+     * wording when it fits, else the short one. */
+    snprintf(l1, sizeof l1, "terminal too small: %dx%d", ar->cols, ar->rows);
+    snprintf(l2, sizeof l2, "too small: %dx%d", ar->cols, ar->rows);
+    draw_text(a, y, 0, ar->cols, THEME_ROLE_CRIT,
+              (int)strlen(l1) <= ar->cols ? l1 : l2);
+    snprintf(l1, sizeof l1, "pgdeck needs at least %dx%d", UI_MIN_COLS,
+             UI_MIN_ROWS);
+    snprintf(l2, sizeof l2, "needs %dx%d", UI_MIN_COLS, UI_MIN_ROWS);
     if (y + 1 < ar->rows)
-        draw_text(a, y + 1, 0, ar->cols, THEME_ROLE_NORMAL, buf_str(&b));
+        draw_text(a, y + 1, 0, ar->cols, THEME_ROLE_NORMAL,
+                  (int)strlen(l1) <= ar->cols ? l1 : l2);
     if (y + 2 < ar->rows)
         draw_text(a, y + 2, 0, ar->cols, THEME_ROLE_HINT, "(q quits)");
-    buf_free(&b);
 }
 
 void draw_frame(struct app *a)

@@ -248,6 +248,10 @@ static void view_fleet_draw(struct app *a, const struct layout_areas *ar)
         if (m->n_skipped > 0)
             buf_printf(&sum, "; %zu non-Postgres app%s not shown", m->n_skipped,
                        m->n_skipped == 1 ? "" : "s");
+        if (m->n_unknown > 0)
+            buf_printf(&sum, "; %zu app%s not listed (%s: %s)", m->n_unknown,
+                       m->n_unknown == 1 ? "" : "s", m->unknown_apps[0].name,
+                       m->unknown_apps[0].reason);
         buf_printf(&sum, "; sort: %s%s", view_fleet_sorts[a->sort[0]],
                    a->sort_rev[0] ? " (reversed)" : "");
         buf_puts(&sum, "; markers: ? unreachable ! problem ~ stale");

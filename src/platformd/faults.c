@@ -105,10 +105,19 @@ void faults_shutdown(void)
     pthread_mutex_unlock(&faults_mu);
 }
 
+static const char *const faults_bodies[] = {
+    "", "malformed", "truncated", "reset", "huge", "wrong_types"};
+
+const char *faults_body_name(enum faults_body b)
+{
+    return (size_t)b < sizeof faults_bodies / sizeof faults_bodies[0]
+               ? faults_bodies[b]
+               : "";
+}
+
 static cJSON *faults_rule_json(const struct faults_rule *r)
 {
     cJSON *o = cJSON_CreateObject();
-    static const char *const bodies[] = {"", "malformed", "truncated"};
 
     cJSON_AddNumberToObject(o, "id", r->a.id);
     cJSON_AddStringToObject(o, "path", r->pattern);
@@ -118,7 +127,7 @@ static cJSON *faults_rule_json(const struct faults_rule *r)
     cJSON_AddBoolToObject(o, "hang", r->a.hang);
     cJSON_AddNumberToObject(o, "status", r->a.status);
     cJSON_AddNumberToObject(o, "retry_after", r->a.retry_after_s);
-    cJSON_AddStringToObject(o, "body", bodies[r->a.body]);
+    cJSON_AddStringToObject(o, "body", faults_body_name(r->a.body));
     cJSON_AddNumberToObject(o, "count", r->remaining);
     cJSON_AddNumberToObject(o, "skip", r->skip);
     return o;
@@ -190,16 +199,28 @@ void routes_admin_faults_add(struct http_req *r)
         goto out;
     }
     rule.a.hang = cJSON_IsTrue(hang);
-    if (cJSON_IsString(bm) && strcmp(bm->valuestring, "malformed") == 0)
-        rule.a.body = FAULTS_BODY_MALFORMED;
-    else if (cJSON_IsString(bm) && strcmp(bm->valuestring, "truncated") == 0)
-        rule.a.body = FAULTS_BODY_TRUNCATED;
-    else if (bm && !cJSON_IsNull(bm) &&
-             !(cJSON_IsString(bm) && !bm->valuestring[0])) {
-        http_error(r, 400, "body must be \"malformed\" or \"truncated\"");
+    if (cJSON_IsString(bm) && bm->valuestring[0]) {
+        size_t i;
+
+        for (i = 1; i < sizeof faults_bodies / sizeof faults_bodies[0]; i++)
+            if (strcmp(bm->valuestring, faults_bodies[i]) == 0)
+                rule.a.body = (enum faults_body)i;
+        if (rule.a.body == FAULTS_BODY_NONE) {
+            http_error(r, 400,
+                       "body must be \"malformed\", \"truncated\", "
+                       "\"reset\", \"huge\" or \"wrong_types\"");
+            goto out;
+        }
+    } else if (bm && !cJSON_IsNull(bm) && !cJSON_IsString(bm)) {
+        http_error(r, 400,
+                   "body must be \"malformed\", \"truncated\", \"reset\", "
+                   "\"huge\" or \"wrong_types\"");
         goto out;
     }
-    if (rule.a.status == 429 && rule.a.retry_after_s == 0)
+    /* A 429 says when to come back unless the rule says "retry_after": 0
+     * (a 429 without Retry-After). */
+    if (rule.a.status == 429 && rule.a.retry_after_s == 0 &&
+        !cJSON_GetObjectItemCaseSensitive(body, "retry_after"))
         rule.a.retry_after_s = 1;
     if (!rule.a.latency_ms && !rule.a.hang && !rule.a.status &&
         rule.a.body == FAULTS_BODY_NONE) {

@@ -4,12 +4,13 @@
  * A rule names a path pattern (a glob with '*' matching across '/', or a
  * plain prefix) and optionally a method, and says what to do to matching
  * /v1 requests: add latency, hang (until the rule is cleared or the daemon
- * stops), answer an error status (429 with Retry-After), or mangle the body
- * (malformed JSON, or truncated).  A rule may be limited to COUNT requests,
- * and may first let SKIP matching requests through untouched (fail exactly
- * the second volume create: skip 1, count 1).
- * The /admin routes (routes_admin_*) add, list and clear rules and trigger
- * the runtime drills: crash a machine, pause WAL replay, fill a volume.
+ * stops), answer an error status (429 with Retry-After unless retry_after
+ * is 0), drop the connection, or mangle the body (malformed JSON, truncated,
+ * padded to 20 MB, or its value types swapped).  A rule may be limited to COUNT
+ * requests, and may first let SKIP matching requests through untouched (fail
+ * exactly the second volume create: skip 1, count 1). The /admin routes
+ * (routes_admin_*) add, list and clear rules and trigger the runtime drills:
+ * crash a machine, pause WAL replay, fill a volume.
  *
  * Collaborators: http.c (faults_match before dispatch), routes.h.
  */
@@ -18,9 +19,18 @@
 
 enum faults_body {
     FAULTS_BODY_NONE,
-    FAULTS_BODY_MALFORMED,
-    FAULTS_BODY_TRUNCATED,
+    FAULTS_BODY_MALFORMED,   /* not JSON at all */
+    FAULTS_BODY_TRUNCATED,   /* the first half of the real body */
+    FAULTS_BODY_RESET,       /* no answer: the connection is dropped */
+    FAULTS_BODY_HUGE,        /* the real body followed by 20 MB of spaces */
+    FAULTS_BODY_WRONG_TYPES, /* every string a number, every number a string */
 };
+
+/* The size a "huge" body is padded to. */
+#define FAULTS_HUGE_BYTES (20 * 1024 * 1024)
+
+/* The name of body fault B ("" for none); static. */
+const char *faults_body_name(enum faults_body b);
 
 struct faults_action {
     int id;

@@ -280,6 +280,75 @@ static enum MHD_Result http_send(struct MHD_Connection *c, int status,
     return ret;
 }
 
+/* Fault "wrong_types": every string value of the tree a number, every
+ * number or boolean a string; keys and nesting stay. */
+static void http_swap_types(cJSON *v)
+{
+    cJSON *c, *next;
+
+    for (c = v->child; c; c = next) {
+        cJSON *repl = NULL;
+
+        next = c->next;
+        if (cJSON_IsString(c))
+            repl = cJSON_CreateNumber(42);
+        else if (cJSON_IsNumber(c))
+            repl = cJSON_CreateString("42");
+        else if (cJSON_IsBool(c))
+            repl = cJSON_CreateString(cJSON_IsTrue(c) ? "true" : "false");
+        else
+            http_swap_types(c);
+        if (repl && c->string)
+            cJSON_ReplaceItemInObjectCaseSensitive(v, c->string, repl);
+        else if (repl)
+            cJSON_ReplaceItemViaPointer(v, c, repl);
+    }
+}
+
+/* TEXT (owned, *LEN bytes) as body fault B makes it; returns the new text. */
+static char *http_mangle(char *text, size_t *len, enum faults_body b)
+{
+    char *out;
+    cJSON *tree;
+
+    switch (b) {
+    case FAULTS_BODY_MALFORMED:
+        free(text);
+        out = x_strdup("{\"error\": \"<html>502 Bad Gateway</html>\",, ]");
+        *len = strlen(out);
+        return out;
+    case FAULTS_BODY_TRUNCATED:
+        *len /= 2;
+        return text;
+    case FAULTS_BODY_HUGE:
+        if (*len >= FAULTS_HUGE_BYTES)
+            return text;
+        out = x_malloc(FAULTS_HUGE_BYTES + 1);
+        memcpy(out, text, *len);
+        memset(out + *len, ' ', FAULTS_HUGE_BYTES - *len);
+        out[FAULTS_HUGE_BYTES] = '\0';
+        free(text);
+        *len = FAULTS_HUGE_BYTES;
+        return out;
+    case FAULTS_BODY_WRONG_TYPES:
+        tree = cJSON_Parse(text);
+        if (!tree)
+            return text;
+        http_swap_types(tree);
+        out = cJSON_PrintUnformatted(tree);
+        cJSON_Delete(tree);
+        if (!out)
+            return text;
+        free(text);
+        *len = strlen(out);
+        return out;
+    case FAULTS_BODY_NONE:
+    case FAULTS_BODY_RESET:
+    default:
+        return text;
+    }
+}
+
 static char *http_error_text(int status, const char *msg)
 {
     cJSON *o = cJSON_CreateObject();
@@ -325,15 +394,15 @@ static enum MHD_Result http_answer(struct MHD_Connection *c, const char *url,
     http_dispatch(&r, url);
     text = r.resp;
     len = strlen(text);
-    if (faulted && fa.body == FAULTS_BODY_MALFORMED) {
-        free(text);
-        text = x_strdup("{\"error\": \"<html>502 Bad Gateway</html>\",, ]");
-        len = strlen(text);
-    } else if (faulted && fa.body == FAULTS_BODY_TRUNCATED) {
-        len = len / 2;
-    }
     if (r.status >= 400 || strcmp(method, "GET") != 0)
         log_msg("%s %s -> %d", method, url, r.status);
+    if (faulted && fa.body == FAULTS_BODY_RESET) {
+        /* The work is done, the answer lost: MHD closes the connection. */
+        free(text);
+        return MHD_NO;
+    }
+    if (faulted)
+        text = http_mangle(text, &len, fa.body);
     return http_send(c, r.status, text, len, r.retry_after_s);
 }
 

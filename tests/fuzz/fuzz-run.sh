@@ -20,6 +20,9 @@ for s in "$@"; do
 done
 set -- -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$dir-"
 [ "$dict" = - ] || set -- "$@" -dict="$dict"
+# Known leaks of the libraries, not of pgdeck (each explained there).
+LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 echo "fuzz-run: $name, $secs s"
 if ! "./$target" "$@" "$dir" >"$dir.log" 2>&1; then
     tail -n 80 "$dir.log"

@@ -502,7 +502,15 @@ START_TEST(test_restart)
                      "/apps/${app}/machines/" R1 "/restart");
     ck_assert_str_eq(step_at(p, 0)->title, "restart " R1 " (a replica)");
     ck_assert_str_eq(step_at(p, 0)->lease, R1);
-    ck_assert_int_eq(step_at(p, 0)->reconcile, PLAN_RECONCILE_RERUN);
+    /* Resumed after a lost answer: restarted again only when the
+     * machine has no restart event since the step began. */
+    ck_assert_int_eq(step_at(p, 0)->reconcile, PLAN_RECONCILE_CHECK);
+    ck_assert_ptr_nonnull(step_at(p, 0)->check);
+    ck_assert_str_eq(step_at(p, 0)->check->req.method, "GET");
+    ck_assert_str_eq(step_at(p, 0)->check->req.path,
+                     "/apps/${app}/machines/" R1);
+    ck_assert_int_eq(step_at(p, 0)->check->cond, PLAN_COND_EVENT_SINCE);
+    ck_assert_str_eq(step_at(p, 0)->check->cond_arg, "restart");
     check_back(p, 1, R1);
     check_streaming(p, 3, P, R1);
     ck_assert_uint_eq(p->n_steps, 4);

@@ -402,12 +402,14 @@ static const struct body_case {
      "machine: expected an object, got a string", MATCH_EXACT},
     {"top level null", K_MACHINE, "null", -1,
      "machine: expected an object, got null", MATCH_EXACT},
+    /* Cut inside a string: the error is before the end, the string and
+     * the object still open. */
     {"truncated", K_MACHINE, "{\"id\":\"m1\",\"state\":\"sta", -1,
-     "invalid JSON at byte ", MATCH_PREFIX},
+     "invalid JSON at byte 20 of 23 (truncated?)", MATCH_EXACT},
     {"truncated after a comma", K_MACHINES, "[{\"id\":\"m1\"},", -1,
-     "invalid JSON at byte ", MATCH_PREFIX},
+     "invalid JSON at byte 13 of 13 (truncated?)", MATCH_EXACT},
     {"trailing garbage", K_MACHINE, "{\"id\":\"m1\"} x", -1,
-     "invalid JSON at byte ", MATCH_PREFIX},
+     "invalid JSON at byte 12 of 13", MATCH_EXACT},
     {"not JSON at all", K_VOLUME, "<html>502</html>", -1,
      "invalid JSON at byte 0 of 16", MATCH_EXACT},
     {"empty body", K_MACHINE, "", -1, "empty body", MATCH_EXACT},

@@ -939,6 +939,7 @@ START_TEST(test_cond_eval)
     a.body = c->body;
     a.len = strlen(c->body);
     a.error = c->status == 409 ? "HTTP 409: held" : NULL;
+    a.since_ms = 0;
     rc = plan_cond_eval(c->cond, c->arg, c->path, &a, &detail);
     ck_assert_msg(rc == c->want, "case %d: got %d (%s)", _i, rc,
                   detail ? detail : "");
@@ -952,9 +953,55 @@ START_TEST(test_cond_eval)
 }
 END_TEST
 
+START_TEST(test_cond_event_since)
+{
+    static const char body[] =
+        "{\"id\":\"m1\",\"state\":\"started\",\"events\":["
+        "{\"type\":\"start\",\"status\":\"started\",\"source\":\"flyd\","
+        "\"timestamp\":1700000009000},"
+        "{\"type\":\"restart\",\"status\":\"started\",\"source\":\"user\","
+        "\"timestamp\":1700000005000}]}";
+    struct plan_answer a = {200, body, sizeof body - 1, NULL, 1700000004000};
+    char *detail = NULL;
+
+    /* A restart at or after the step began: done. */
+    ck_assert_int_eq(plan_cond_eval(PLAN_COND_EVENT_SINCE, "restart",
+                                    "/apps/a/machines/m1", &a, &detail),
+                     1);
+    ck_assert_ptr_null(detail);
+    a.since_ms = 1700000005000;
+    ck_assert_int_eq(plan_cond_eval(PLAN_COND_EVENT_SINCE, "restart",
+                                    "/apps/a/machines/m1", &a, &detail),
+                     1);
+    /* Only before it: not done, and said so. */
+    a.since_ms = 1700000006000;
+    ck_assert_int_eq(plan_cond_eval(PLAN_COND_EVENT_SINCE, "restart",
+                                    "/apps/a/machines/m1", &a, &detail),
+                     0);
+    ck_assert_str_eq(detail, "no restart event since the step began");
+    free(detail);
+    detail = NULL;
+    /* Another type does not count; no start time never holds. */
+    ck_assert_int_eq(plan_cond_eval(PLAN_COND_EVENT_SINCE, "stop",
+                                    "/apps/a/machines/m1", &a, &detail),
+                     0);
+    free(detail);
+    detail = NULL;
+    a.since_ms = 0;
+    ck_assert_int_eq(plan_cond_eval(PLAN_COND_EVENT_SINCE, "start",
+                                    "/apps/a/machines/m1", &a, &detail),
+                     0);
+    free(detail);
+    detail = plan_cond_text(PLAN_COND_EVENT_SINCE, "restart");
+    ck_assert_str_eq(
+        detail, "the machine has a \"restart\" event since the step began");
+    free(detail);
+}
+END_TEST
+
 START_TEST(test_capture)
 {
-    struct plan_answer a = {200, NULL, 0, NULL};
+    struct plan_answer a = {200, NULL, 0, NULL, 0};
     char *v = NULL, *cause = NULL;
 
     a.body = "{\"id\":\"vol_abc123\",\"name\":\"x\"}";
@@ -1043,6 +1090,7 @@ int main(void)
     tcase_add_test(tc, test_journal_dir);
     tcase_add_loop_test(tc, test_cond_eval, 0,
                         (int)(sizeof cond_cases / sizeof *cond_cases));
+    tcase_add_test(tc, test_cond_event_since);
     tcase_add_test(tc, test_capture);
     suite_add_tcase(s, tc);
     return unit_run(s);

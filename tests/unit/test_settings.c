@@ -174,6 +174,10 @@ static const struct bad_case bad_cases[] = {
     /* syntax */
     {"a = 1;\nrefresh = { fast = ; };\n", "t.conf:2: syntax error: "},
     {"refresh = { fast = 2 \n", "syntax error"},
+    /* Found by fuzz_settings: a quote left open across lines. */
+    {"theme = \"default;\nread_only = false;\nrefresh = { fast = \"2s\"; };\n",
+     "t.conf:3: syntax error: unexpected text (a missing ';' or '}', or a "
+     "string left open on an earlier line?)"},
     {"@include \"/etc/passwd\"\n", "t.conf:1: @include is not supported"},
 };
 #define NBAD (sizeof bad_cases / sizeof bad_cases[0])
