@@ -9,6 +9,7 @@
 #include "src/buf.h"
 #include "src/cli.h"
 #include "src/context.h"
+#include "src/harden.h"
 #include "src/info.h"
 #include "src/log.h"
 #include "src/platform.h"
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
     char *cause = NULL, *path = NULL;
     int rc = CLI_EXIT_FAILED;
 
+    harden_process();
     if (cli_parse(argc, argv, &cli, &cause) != 0) {
         fprintf(stderr, "%s\nTry 'pgdeck --help'.\n", cause);
         free(cause);

@@ -797,13 +797,21 @@ int settings_load(struct settings *s, const char *path,
             *cause = x_asprintf("%s: not a regular file", file);
         goto out;
     }
-    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    /* Nobody else may change it (it names the token files and the
+     * password variables) or read it (what a context reaches is nobody
+     * else's business, and a secret pasted into it by mistake stays
+     * private). */
+    if (st.st_mode & (S_IWGRP | S_IWOTH | S_IROTH)) {
         if (cause)
-            *cause =
-                x_asprintf("%s: refusing a config file writable by "
-                           "%s (mode %04o): fix it with: chmod 600 %s",
-                           file, (st.st_mode & S_IWOTH) ? "others" : "group",
-                           (unsigned)(st.st_mode & 07777), file);
+            *cause = x_asprintf(
+                "%s: refusing a config file %s by %s (mode %04o): fix it "
+                "with: chmod 600 %s",
+                file,
+                (st.st_mode & (S_IWGRP | S_IWOTH)) ? "writable" : "readable",
+                (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_IWOTH)
+                    ? "group"
+                    : "others",
+                (unsigned)(st.st_mode & 07777), file);
         goto out;
     }
     if (st.st_size > SETTINGS_MAX_FILE) {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "src/harden.h"
 #include "src/log.h"
 #include "src/xmalloc.h"
 
@@ -242,6 +243,7 @@ int main(int argc, char **argv)
     char *cause = NULL;
     int rc, sig;
 
+    harden_process();
     rc = main_parse(argc, argv, &o);
     if (rc >= 0)
         return rc;

@@ -82,6 +82,11 @@ bytes_over() {
     wc -c <"$home/$1.out" | tr -d ' '
 }
 
+# per_minute WHO WHAT: the bytes N written over BYTES_S, per minute.
+per_minute() {
+    echo "RESULT|$1 bytes per idle minute, $2|$(awk -v n="$n" -v s="$BYTES_S" 'BEGIN { printf "%.0f", n * 60 / s }')|bytes|-"
+}
+
 # 1. pgdeck: idle CPU in the fleet view.
 tmx_start "$COLS" "$ROWS" "env LANG=C.UTF-8 '$builddir/pgdeck' --debug '$home/debug.log'" ||
     exit 1
@@ -99,11 +104,14 @@ t2=$(date +%s.%N)
 cpu=$(awk -v a="$a" -v b="$b" -v hz="$hz" -v t1="$t1" -v t2="$t2" \
     'BEGIN { printf "%.2f", (b - a) / hz / (t2 - t1) * 100 }')
 echo "RESULT|pgdeck idle CPU, fleet view, $TOTAL real nodes, ${IDLE_S} s, ${COLS}x${ROWS}|$cpu|%|<= 1"
+rss=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+echo "RESULT|pgdeck RSS at idle, fleet view, $TOTAL real nodes|$rss|MB|<= 20"
 
 # 2. bytes per refresh (refresh.fast 2 s).
 refreshes=$((BYTES_S / 2))
 n=$(bytes_over fleet "$BYTES_S")
 echo "RESULT|pgdeck bytes per idle refresh, fleet view ($TOTAL nodes)|$(awk -v n="$n" -v r="$refreshes" 'BEGIN { printf "%.1f", n / r }')|bytes|<= 200"
+per_minute pgdeck "fleet view"
 tmx_send ':'
 tmx_send_text 'cluster pg-0'
 tmx_send Enter
@@ -111,6 +119,7 @@ tmx_wait_for "cluster pg-0" 10 >&2 || exit 1
 sleep 6
 n=$(bytes_over cluster "$BYTES_S")
 echo "RESULT|pgdeck bytes per idle refresh, cluster view of pg-0|$(awk -v n="$n" -v r="$refreshes" 'BEGIN { printf "%.1f", n / r }')|bytes|<= 200"
+per_minute pgdeck "cluster view of pg-0"
 tmx_send q
 tmx_stop
 
@@ -127,6 +136,7 @@ pg_activity --refresh 2 'host=$ip port=5433 user=postgres dbname=postgres'" ||
     sleep 6
     n=$(bytes_over pga "$BYTES_S")
     echo "RESULT|pg_activity bytes per idle refresh, pg-0 primary (same size)|$(awk -v n="$n" -v r="$refreshes" 'BEGIN { printf "%.1f", n / r }')|bytes|-"
+    per_minute pg_activity "pg-0 primary"
     tmx_capture >"$home/pga.screen"
     tmx_stop
 else

@@ -49,38 +49,17 @@ if [ "$conc" = 32 ]; then
     PGDECK_CONFIG=$PD_ROOT/conc32.conf
     export PGDECK_CONFIG
 fi
-python3 - "$builddir/pgdeck" "$RUNS" "$CLUSTERS" "$NODES" "$LATENCY" "$conc" <<'PY' || exit 1
-import json, os, resource, subprocess, sys, time
-exe, runs, nc, nn, lat, conc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
-times, rss = [], []
-for i in range(runs):
-    # No snapshot cache: every run fetches everything.
-    cache = os.path.join(os.environ["XDG_STATE_HOME"], "pgdeck", "cache-local.json")
-    if os.path.exists(cache):
-        os.unlink(cache)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t = time.perf_counter()
-    p = subprocess.run([exe, "status", "--json"], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    dt = time.perf_counter() - t
-    try:
-        d = json.loads(p.stdout)
-    except ValueError:
-        sys.exit("run %d: rc %d, no JSON; stderr: %s" % (i, p.returncode, p.stderr[:500]))
-    n = sum(len(c["nodes"]) for c in d["clusters"])
-    if p.returncode == 4 or len(d["clusters"]) != nc or n != nc * nn:
-        sys.exit("run %d: rc %d, %d clusters, %d nodes: %s" %
-                 (i, p.returncode, len(d["clusters"]), n, p.stderr[:300]))
-    if not all(x["stale_reason"] for c in d["clusters"] for x in c["nodes"]):
-        sys.exit("run %d: a probe did not run" % i)
-    times.append(dt)
-    # ru_maxrss of children is the max over all children so far (kB).
-    rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-times.sort()
-print("# runs (s), max_per_host %s: " % conc + " ".join("%.3f" % x for x in times), file=sys.stderr)
+r=$(python3 "$srcdir/tests/bench/refresh_time.py" "$builddir/pgdeck" "$RUNS" \
+    "$CLUSTERS" "$NODES") || exit 1
+printf '%s' "$r" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+nc, nn, lat, conc = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+t = r["times"]
+print("# runs (s), max_per_host %s: " % conc + " ".join("%.3f" % x for x in t), file=sys.stderr)
 print("RESULT|full refresh, %d clusters x %d machines, %s ms API latency, http.max_per_host %s (median of %d)|%.3f|s|%s"
-      % (nc, nn, lat, conc, runs, times[len(times) // 2], "<= 1.0" if conc == "16" else "-"))
-print("RESULT|  worst of %d|%.3f|s|-" % (runs, times[-1]))
-print("RESULT|pgdeck peak RSS at %d machines, max_per_host %s|%.1f|MB|<= 20" % (nc * nn, conc, max(rss) / 1024.0))
-PY
+      % (nc, nn, lat, conc, len(t), t[len(t) // 2], "<= 1.0" if conc == "16" else "-"))
+print("RESULT|  worst of %d|%.3f|s|-" % (len(t), t[-1]))
+print("RESULT|pgdeck peak RSS at %d machines, max_per_host %s|%.1f|MB|<= 20" % (nc * nn, conc, r["rss_kb"] / 1024.0))
+' "$CLUSTERS" "$NODES" "$LATENCY" "$conc"
 done

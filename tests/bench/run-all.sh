@@ -33,6 +33,8 @@ for b in $BENCHES; do
     grep '^RESULT|' "$out.$b" >>"$out"
     rm -f "$out.$b" "$out.$b.err"
 done
+# The machine, so that figures from different hosts are not compared blind.
+echo "machine: $(nproc) cores, $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr), $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"), load $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 awk -F'|' '
     BEGIN { printf "%-78s %10s %-4s %-8s %s\n", "benchmark", "value", "unit", "target", "verdict"; bad = 0 }
     {

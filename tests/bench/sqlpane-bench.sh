@@ -25,6 +25,7 @@ trace=$home/trace
 # console CONFIG-TEXT: pgdeck in tmux (120x40) with CONFIG-TEXT as its config.
 console() {
     printf '%s\n' "$1" >"$home/config/pgdeck/config"
+    chmod 600 "$home/config/pgdeck/config"
     tmx_stop
     TMX_SOCKET=pgdeck-sqlbench-$$-$2
     : >"$trace"

@@ -6,6 +6,7 @@
 #                               the pane stays after CMD exits (remain-on-exit)
 #   tmx_send KEYS...            tmux send-keys (key names: Enter, C-c, Up...)
 #   tmx_send_text TEXT          sends TEXT literally (send-keys -l)
+#   tmx_send_sql TEXT           TEXT literally, a last ";" escaped for tmux
 #   tmx_capture                 the pane's text, one line per row
 #   tmx_wait_for TEXT TIMEOUT   polls the pane until it contains TEXT (a fixed
 #                               string); 1 and the screen as a diagnostic when
@@ -45,6 +46,18 @@ tmx_send() {
 
 tmx_send_text() {
     tmx send-keys -t "$TMX_SESSION" -l -- "$1"
+}
+
+# tmx_send_sql TEXT: types TEXT literally; tmux takes an argument ending
+# with ';' for a command separator, so a last ';' is sent escaped.
+tmx_send_sql() {
+    case $1 in
+    *\;)
+        tmx_send_text "${1%;}"
+        tmx_send '\;'
+        ;;
+    *) tmx_send_text "$1" ;;
+    esac
 }
 
 tmx_capture() {

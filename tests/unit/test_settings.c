@@ -351,8 +351,10 @@ struct perm_case {
 
 static const struct perm_case perm_cases[] = {
     {0600, 1, NULL},
-    {0644, 1, NULL}, /* readable is fine for the config: it has no secret */
+    {0640, 1, NULL}, /* the group may read it */
     {0400, 1, NULL},
+    {0644, 0, "readable by others (mode 0644): fix it with: chmod 600"},
+    {0604, 0, "readable by others"},
     {0620, 0, "writable by group (mode 0620): fix it with: chmod 600"},
     {0666, 0, "writable by others (mode 0666): fix it with: chmod 600"},
     {0602, 0, "writable by others"},
