@@ -37,7 +37,7 @@ static struct fleet_app *fleet_app_find(struct fleet *f, const char *name,
 static void fleet_app_free(struct fleet_app *a);
 static void fleet_after(struct fleet *f);
 static void fleet_schedule(struct fleet *f, int64_t delay_ms);
-static void fleet_skipped(struct fleet *f);
+static void fleet_app_lists(struct fleet *f);
 
 struct fleet *fleet_new(struct loop *loop, struct machines *machines,
                         const struct context *ctx, const struct settings *s,
@@ -362,7 +362,7 @@ static void fleet_on_apps(struct machines_result *r, void *arg)
             fleet_app_free(&f->apps[i]);
             f->apps[i] = f->apps[--f->n_apps];
         }
-        fleet_skipped(f);
+        fleet_app_lists(f);
     }
     fleet_round_step(f, 1);
     fleet_after(f);
@@ -397,7 +397,7 @@ static void fleet_on_machines(struct machines_result *r, void *arg)
     struct fleet *f = arg;
     struct fleet_app *a = fleet_app_find(f, r->app, 0);
     struct fleet_cluster *c;
-    int in_round, was_pg;
+    int in_round, was_pg, lists;
     int64_t now = fleet_wall_ms();
     size_t i;
 
@@ -406,10 +406,10 @@ static void fleet_on_machines(struct machines_result *r, void *arg)
     a->mreq = NULL;
     in_round = a->mreq_round;
     was_pg = a->kind == FLEET_APP_POSTGRES;
-    if (!r->error && a->error) {
+    lists = !r->error && a->error;
+    if (lists) {
         free(a->error);
         a->error = NULL;
-        fleet_skipped(f);
     }
     if (r->error) {
         c = fleet_sync_cluster(f, a->name, 0);
@@ -423,7 +423,7 @@ static void fleet_on_machines(struct machines_result *r, void *arg)
              * there. */
             free(a->error);
             a->error = x_strdup(r->error);
-            fleet_skipped(f);
+            lists = 1;
         }
     } else if (fleet_sync_machines(f, a, r->machines, r->n_machines)) {
         a->kind = FLEET_APP_POSTGRES;
@@ -436,8 +436,9 @@ static void fleet_on_machines(struct machines_result *r, void *arg)
     } else {
         a->kind = FLEET_APP_OTHER;
     }
-    if (was_pg != (a->kind == FLEET_APP_POSTGRES) || a->kind == FLEET_APP_OTHER)
-        fleet_skipped(f);
+    if (lists || was_pg != (a->kind == FLEET_APP_POSTGRES) ||
+        a->kind == FLEET_APP_OTHER)
+        fleet_app_lists(f);
     if (a->kind == FLEET_APP_POSTGRES) {
         if (f->do_probe)
             fleet_probe_cluster(f, a->name, in_round);
@@ -577,7 +578,7 @@ static int fleet_unknown(struct fleet *f)
 
 /* Rebuilds the model's lists of non-Postgres apps and of apps not known
  * yet (both sorted). */
-static void fleet_skipped(struct fleet *f)
+static void fleet_app_lists(struct fleet *f)
 {
     struct fleet_model *m = f->m;
     size_t i, j, n = 0;
