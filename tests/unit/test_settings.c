@@ -178,6 +178,9 @@ static const struct bad_case bad_cases[] = {
     {"theme = \"default;\nread_only = false;\nrefresh = { fast = \"2s\"; };\n",
      "t.conf:3: syntax error: unexpected text (a missing ';' or '}', or a "
      "string left open on an earlier line?)"},
+    /* Found by fuzz_settings: an empty string where a number belongs,
+     * after text that is no token. */
+    {"refresh = { fast = 60q\"\"; };\n", "t.conf:1: syntax error"},
     {"@include \"/etc/passwd\"\n", "t.conf:1: @include is not supported"},
 };
 #define NBAD (sizeof bad_cases / sizeof bad_cases[0])
