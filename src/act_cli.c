@@ -19,6 +19,7 @@
 #include "src/machines.h"
 #include "src/plan.h"
 #include "src/settings.h"
+#include "src/snap.h"
 #include "src/xmalloc.h"
 
 /*
@@ -91,8 +92,10 @@ static void act_signal(struct loop *l, int signo, void *arg)
 static int act_refresh(struct act *a, char **cause)
 {
     return fleet_refresh_once(a->loop, a->api, a->ctx, a->s,
-                              a->cli->cmd == CLI_CMD_CREATE ? NULL
-                                                            : a->cli->cluster,
+                              a->cli->cmd == CLI_CMD_CREATE ||
+                                      a->cli->cmd == CLI_CMD_SNAPSHOT_RESTORE
+                                  ? NULL
+                                  : a->cli->cluster,
                               ACT_REFRESH_DEADLINE_MS, &a->fleet, cause);
 }
 
@@ -116,6 +119,8 @@ static void act_args(const struct act *a, struct action_args *args)
         [CLI_CMD_CREATE] = ACTION_CREATE,
         [CLI_CMD_DESTROY] = ACTION_DESTROY,
         [CLI_CMD_HA] = ACTION_HA,
+        [CLI_CMD_SNAPSHOT_CREATE] = ACTION_SNAPSHOT,
+        [CLI_CMD_SNAPSHOT_RESTORE] = ACTION_RESTORE,
     };
     const struct cli *c = a->cli;
 
@@ -134,6 +139,55 @@ static void act_args(const struct act *a, struct action_args *args)
                        : ACTION_PRESET_DEVELOPMENT;
     args->max_lag_bytes = settings_num(a->s, SETTINGS_FAILOVER_MAX_LAG);
     args->org = a->ctx->org;
+    args->no_snapshot = c->no_snapshot;
+    args->snapshot = c->snapshot;
+    args->as = c->as;
+}
+
+/* restore: the snapshot is looked up on the volumes of cluster C, so that
+ * the plan uses the config, region and size of the node it was taken of.
+ * Returns 0 with *VOLUME set (owned), or an exit code after a message. */
+static int act_find_snapshot(struct act *a, const struct fleet_cluster *c,
+                             char **volume)
+{
+    struct snap_result r;
+    const struct snap_row *row;
+    char *cause = NULL;
+    size_t i;
+    int rc = CLI_EXIT_REFUSED;
+
+    *volume = NULL;
+    if (snap_list_once(a->loop, a->api, c, NULL, ACT_REFRESH_DEADLINE_MS, &r,
+                       &cause) != 0) {
+        fprintf(a->err,
+                "pgdeck: snapshot restore: listing the snapshots of "
+                "%s: %s\n",
+                c->name, cause);
+        free(cause);
+        return CLI_EXIT_FAILED;
+    }
+    row = snap_find(&r, a->cli->snapshot);
+    if (row) {
+        *volume = x_strdup(row->volume);
+        rc = 0;
+    } else {
+        for (i = 0; i < r.n_vols; i++)
+            if (r.vols[i].error) {
+                fprintf(a->err,
+                        "pgdeck: snapshot restore: the snapshots of volume "
+                        "%s (%s) could not be listed: %s\n",
+                        r.vols[i].volume, r.vols[i].node, r.vols[i].error);
+                rc = r.vols[i].unreachable ? CLI_EXIT_UNREACHABLE
+                                           : CLI_EXIT_FAILED;
+            }
+        if (rc == CLI_EXIT_REFUSED)
+            fprintf(a->err,
+                    "pgdeck: snapshot restore: refused: no snapshot %s on "
+                    "the volumes of %s (see pgdeck snapshot list %s)\n",
+                    a->cli->snapshot, c->name, c->name);
+    }
+    snap_result_clear(&r);
+    return rc;
 }
 
 static void act_print_preflight(const struct act *a,
@@ -324,7 +378,7 @@ static int act_mutate(struct act *a)
     struct plan_run_opts ro;
     struct plan *p = NULL;
     struct buf b = BUF_INIT;
-    char *cause = NULL, **before = NULL;
+    char *cause = NULL, **before = NULL, *snap_vol = NULL;
     size_t i, n_before = 0;
     int rc, members_before = 0;
 
@@ -347,6 +401,15 @@ static int act_mutate(struct act *a)
                 a->cli->cluster);
         return CLI_EXIT_REFUSED;
     }
+    if (a->cli->cmd == CLI_CMD_SNAPSHOT_RESTORE &&
+        (fleet_model_cluster(fleet_model(a->fleet), a->cli->as) ||
+         fleet_model_unknown(fleet_model(a->fleet), a->cli->as))) {
+        fprintf(a->err,
+                "pgdeck: snapshot restore: refused: an app named %s already "
+                "exists; restore into a new name\n",
+                a->cli->as);
+        return CLI_EXIT_REFUSED;
+    }
     if (!c && fleet_model_unknown(fleet_model(a->fleet), a->cli->cluster)) {
         fprintf(a->err,
                 "pgdeck: %s: %s: its machines could not be listed, so "
@@ -363,8 +426,16 @@ static int act_mutate(struct act *a)
         return CLI_EXIT_REFUSED;
     }
     act_args(a, &args);
+    if (a->cli->cmd == CLI_CMD_SNAPSHOT_RESTORE) {
+        rc = act_find_snapshot(a, c, &snap_vol);
+        if (rc != 0)
+            return rc;
+        args.snapshot_volume = snap_vol;
+    }
     memset(&pf, 0, sizeof pf);
-    if (action_build(c, &args, NULL, &p, &pf) != 0) {
+    rc = action_build(c, &args, NULL, &p, &pf);
+    free(snap_vol);
+    if (rc != 0) {
         act_print_preflight(a, &pf);
         fprintf(a->err, "pgdeck: %s: refused: %s\n", what,
                 pf.reason ? pf.reason : "a pre-flight check failed");
@@ -409,6 +480,18 @@ static int act_mutate(struct act *a)
     ro.context = a->ctx->name;
     a->run = plan_run_start(a->loop, a->http, p, &ro, act_progress, a);
     rc = act_wait_run(a);
+    if (rc == CLI_EXIT_OK && a->cli->cmd == CLI_CMD_SNAPSHOT_CREATE)
+        fprintf(a->out, "snapshot %s taken\n",
+                plan_var(plan_run_plan(a->run), "snapshot")
+                    ? plan_var(plan_run_plan(a->run), "snapshot")
+                    : "(its id was not in the answer: see pgdeck snapshot "
+                      "list)");
+    else if (rc == CLI_EXIT_OK && a->cli->cmd == CLI_CMD_SNAPSHOT_RESTORE &&
+             plan_run_outcome(a->run) == PLAN_OUTCOME_DONE)
+        fprintf(a->out,
+                "%s is a new cluster with the data of %s (pgdeck status "
+                "%s); %s was not touched\n",
+                a->cli->as, a->cli->snapshot, a->cli->as, a->cli->cluster);
     if (rc == CLI_EXIT_OK && a->cli->cmd == CLI_CMD_HA &&
         plan_run_outcome(a->run) == PLAN_OUTCOME_DONE)
         rc = act_ha_after(a, before, n_before, members_before);

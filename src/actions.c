@@ -257,8 +257,13 @@ int action_build(const struct fleet_cluster *c, const struct action_args *args,
         return actions_refuse(pf, "no Postgres cluster named %s",
                               args->cluster ? args->cluster : "(none)");
     }
+    /* The plan's app: the new cluster of a restore (the source is only
+     * read), else the cluster acted on. */
     p = plan_new(action_name(args->kind),
-                 c ? c->name : (args->cluster ? args->cluster : ""), plan_id);
+                 args->kind == ACTION_RESTORE ? (args->as ? args->as : "")
+                 : c                          ? c->name
+                     : (args->cluster ? args->cluster : ""),
+                 plan_id);
     p->risk = PLAN_RISK_HIGH;
     if (c)
         pf->quorum_before = pf->quorum_after = actions_region_members(c);
@@ -289,6 +294,12 @@ int action_build(const struct fleet_cluster *c, const struct action_args *args,
         break;
     case ACTION_HA:
         rc = actions_ha(c, args, p, pf);
+        break;
+    case ACTION_SNAPSHOT:
+        rc = actions_snapshot(c, args, p, pf);
+        break;
+    case ACTION_RESTORE:
+        rc = actions_restore(c, args, p, pf);
         break;
     case ACTION__COUNT:
     default:
@@ -405,6 +416,17 @@ static void actions_menu_cluster(const struct fleet_cluster *c,
             actions_menu_set(&items[ACTION_RESTART], 0,
                              "no primary known: select one node");
     }
+    /* A snapshot of the selected node's volume, else the primary's; a
+     * restore starts from the snapshot chosen in the snapshots view. */
+    if (sel ? !sel->volume.id || !*sel->volume.id
+            : !prim || !prim->volume.id || !*prim->volume.id)
+        actions_menu_set(&items[ACTION_SNAPSHOT], 0, "%s",
+                         sel    ? "the node mounts no volume"
+                         : prim ? "the primary mounts no known volume"
+                                : "no primary known: select the node");
+    actions_menu_set(&items[ACTION_RESTORE], 0, "%s",
+                     "choose the snapshot in the snapshots view (b), then "
+                     "Enter");
     if (!prim)
         actions_menu_set(&items[ACTION_REPLICA_ADD], 0,
                          "no primary to clone from");

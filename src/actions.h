@@ -52,6 +52,18 @@
  *                  (1 node, shared-cpu-1x, 256 MB, 1 GB) and ha (3 nodes,
  *                  shared-cpu-1x, 1024 MB, 10 GB).
  *   destroy        every machine (stopped, deleted), every volume, the app.
+ *   snapshot       POST .../volumes/VOL/snapshots of the primary's volume
+ *                  (or --node's).  The same step comes first, by default,
+ *                  in the plans that can lose data (failover, replica
+ *                  remove, scale memory of the primary); no_snapshot
+ *                  leaves it out, with a warning.
+ *   restore        a new app (args->as), a volume created from the
+ *                  snapshot (snapshot_id, the source volume's size and
+ *                  region), a machine with the config of the node whose
+ *                  volume it was (image pinned, PRIMARY_REGION its region,
+ *                  the new volume mounted), wait until it is the primary
+ *                  of the new single-node cluster.  The source cluster is
+ *                  only read.  Abort deletes what the plan created.
  *
  * Collaborators: plan (the output), fleet (the input model), settings
  * (thresholds), act_cli (the commands), ui (menu, preview, confirmations).
@@ -74,7 +86,9 @@ struct plan;
     X(FAILOVER, "failover", "failover")                                        \
     X(CREATE, "create", "create cluster")                                      \
     X(DESTROY, "destroy", "destroy cluster")                                   \
-    X(HA, "ha", "make highly available")
+    X(HA, "ha", "make highly available")                                       \
+    X(SNAPSHOT, "snapshot", "take a snapshot")                                 \
+    X(RESTORE, "snapshot-restore", "restore a snapshot as a new cluster")
 #define ACTION_ENUM(id, name, label) ACTION_##id,
 enum action_kind { ACTIONS(ACTION_ENUM) ACTION__COUNT };
 #undef ACTION_ENUM
@@ -97,12 +111,20 @@ struct action_args {
     int allow_secondary_region;
     int force; /* failover past the lag limit */
     enum action_preset preset;
-    int64_t max_lag_bytes; /* failover: a candidate behind more is not
-                              eligible (settings
-                              actions.failover_max_lag) */
-    const char *image;     /* create: NULL for ACTION_DEFAULT_IMAGE */
-    const char *org;       /* create: the org_slug of the new app (the
-                              context's org; NULL or "": "personal") */
+    int64_t max_lag_bytes;       /* failover: a candidate behind more is not
+                                    eligible (settings
+                                    actions.failover_max_lag) */
+    const char *image;           /* create: NULL for ACTION_DEFAULT_IMAGE */
+    const char *org;             /* create, restore: the org_slug of the new
+                                    app (the context's org; NULL or "":
+                                    "personal") */
+    int no_snapshot;             /* failover, replica remove, scale memory of
+                                    the primary: no snapshot of the primary's
+                                    volume as the first step */
+    const char *snapshot;        /* restore: the snapshot id (vs_...) */
+    const char *snapshot_volume; /* restore: the volume it was taken of
+                                    (snap.h finds it) */
+    const char *as;              /* restore: the new cluster's name */
 };
 
 #define ACTION_DEFAULT_IMAGE "flyio/postgres-flex:15"

@@ -40,15 +40,13 @@ static const struct actions_preset actions_presets[] = {
     [ACTION_PRESET_HA] = {"ha", 3, 1024, 10},
 };
 
-static int actions_app_name_ok(const char *s);
 static cJSON *actions_check_def(const char *what);
 static cJSON *actions_service(int port);
 static cJSON *actions_pg_config(const char *image, const char *region,
                                 long memory_mb, const char *volume,
                                 const char *tag);
 
-/* An app name: 1 to 63 of [a-z0-9-], no dash first or last. */
-static int actions_app_name_ok(const char *s)
+int actions_app_name_ok(const char *s)
 {
     size_t i, n = s ? strlen(s) : 0;
 
@@ -185,19 +183,7 @@ int actions_create(const struct action_args *a, struct plan *p,
         plan_add_warning(p, "the nodes start one after the other: the first "
                             "initialises the cluster, the others clone it");
 
-    o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "app_name", a->cluster);
-    cJSON_AddStringToObject(o, "name", a->cluster);
-    cJSON_AddStringToObject(o, "org_slug", org);
-    cJSON_AddStringToObject(o, "app_role_id", "postgres_cluster");
-    s = actions_step(p,
-                     x_asprintf("create the app %s in org %s", a->cluster, org),
-                     "POST", x_strdup("/apps"), actions_json(o));
-    cJSON_Delete(o);
-    s->mutates = 1;
-    s->capture = PLAN_CAPTURE_ID;
-    s->capture_var = x_strdup("app_id");
-    actions_check(s, "GET", x_strdup("/apps/${app}"), NULL, PLAN_COND_OK, NULL);
+    actions_app_step(p, a->cluster, org);
 
     for (i = 1; i <= ps->nodes; i++) {
         char vol[16], node[16], volt[24], nodet[24];
@@ -277,7 +263,7 @@ int actions_create(const struct action_args *a, struct plan *p,
     /* Abort: nothing of the new cluster left behind (the app only when
      * this plan created it). */
     for (i = ps->nodes; i >= 1; i--) {
-        char need[16];
+        char need[24];
 
         (void)snprintf(need, sizeof need, "node_%d", i);
         s = actions_abort_step(

@@ -275,6 +275,9 @@ int actions_failover(const struct fleet_cluster *c, const struct action_args *a,
                          "region too (fly deploy) or fail back",
                          new->id, c->primary_region);
 
+    actions_snapshot_first(p, c, a,
+                           "transactions the new primary has not replayed "
+                           "are lost");
     s = actions_step(p,
                      x_strdup("dry run of a switchover on ${new} (repmgr "
                               "standby switchover --dry-run)"),

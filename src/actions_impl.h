@@ -136,6 +136,28 @@ char *actions_json(const cJSON *o);
 void actions_clone_steps(struct plan *p, const struct fleet_node *src,
                          cJSON *cfg, const char *region, int size_gb,
                          const char *suffix, int64_t catchup_bytes);
+/* CFG (SRC's config, modified in place) as the config of a machine that
+ * mounts the volume of variable VOLUME_VAR at SRC's mount path: the image
+ * pinned (returned, owned), the auto-extend settings kept, metadata
+ * PLAN_TAG_KEY set to TAG. */
+char *actions_clone_config(const struct fleet_node *src, cJSON *cfg,
+                           const char *volume_var, const char *tag);
+/* An app name: 1 to 63 of [a-z0-9-], no dash first or last. */
+int actions_app_name_ok(const char *s);
+/* The step that creates the app NAME (the plan's ${app}) in ORG, role
+ * postgres_cluster, its id kept as ${app_id} (declared by the caller);
+ * resumed, it is done when GET /apps/${app} answers. */
+void actions_app_step(struct plan *p, const char *name, const char *org);
+/* The snapshot of the primary's volume as the first step of P (a plan
+ * that can lose data: WHY says how, for the title), unless A->no_snapshot
+ * (then a warning says none is taken) or the primary mounts no known
+ * volume (a warning too). */
+void actions_snapshot_first(struct plan *p, const struct fleet_cluster *c,
+                            const struct action_args *a, const char *why);
+int actions_snapshot(const struct fleet_cluster *c, const struct action_args *a,
+                     struct plan *p, struct action_preflight *pf);
+int actions_restore(const struct fleet_cluster *c, const struct action_args *a,
+                    struct plan *p, struct action_preflight *pf);
 /* The size in GB of a clone of SRC whose config is CFG: its volume's, else
  * its first mount's size_gb; 0 when not known or nothing is mounted. */
 int actions_clone_size_gb(const struct fleet_node *src, const cJSON *cfg);

@@ -106,6 +106,12 @@ int actions_scale_memory(const struct fleet_cluster *c,
                : x_asprintf("scale memory of %s: %zu nodes to %ld "
                             "MB, replicas first",
                             c->name, k, a->memory_mb);
+    for (i = 0; i < k; i++)
+        if (actions_is_primary(c, order[i]) && actions_started(order[i])) {
+            actions_snapshot_first(p, c, a,
+                                   "the primary restarts with the new size");
+            break;
+        }
     for (i = 0; i < k; i++) {
         const struct fleet_node *nd = order[i];
         struct plan_step *s;

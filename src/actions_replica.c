@@ -160,12 +160,36 @@ static void actions_set_string(cJSON *o, const char *key, const char *value)
         cJSON_AddStringToObject(o, key, value);
 }
 
+char *actions_clone_config(const struct fleet_node *src, cJSON *cfg,
+                           const char *volume_var, const char *tag)
+{
+    const cJSON *mount =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "mounts"), 0);
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(mount, "path");
+    char *image = actions_pinned_image(src, cfg);
+    char *mpath =
+        x_strdup(cJSON_IsString(path) && *path->valuestring ? path->valuestring
+                                                            : "/data");
+    cJSON *md;
+
+    actions_set_string(cfg, "image", image);
+    actions_clone_mounts(cfg, mpath, volume_var);
+    free(mpath);
+    md = cJSON_GetObjectItemCaseSensitive(cfg, "metadata");
+    if (!cJSON_IsObject(md)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(cfg, "metadata");
+        md = cJSON_AddObjectToObject(cfg, "metadata");
+    }
+    actions_set_string(md, PLAN_TAG_KEY, tag);
+    return image;
+}
+
 void actions_clone_steps(struct plan *p, const struct fleet_node *src,
                          cJSON *cfg, const char *region, int size_gb,
                          const char *suffix, int64_t catchup_bytes)
 {
-    cJSON *mount, *md, *vol, *body;
-    const cJSON *name, *path, *enc;
+    cJSON *mount, *vol, *body;
+    const cJSON *name, *enc;
     char *image, *tag, *v_vol, *v_mach, *v_nid, *ref_mach, *lbl;
     int64_t clone_ms;
     struct plan_step *s;
@@ -181,7 +205,6 @@ void actions_clone_steps(struct plan *p, const struct fleet_node *src,
     mount =
         cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cfg, "mounts"), 0);
     name = cJSON_GetObjectItemCaseSensitive(mount, "name");
-    path = cJSON_GetObjectItemCaseSensitive(mount, "path");
     enc = cJSON_GetObjectItemCaseSensitive(mount, "encrypted");
     image = actions_pinned_image(src, cfg);
 
@@ -215,18 +238,7 @@ void actions_clone_steps(struct plan *p, const struct fleet_node *src,
     /* 2. The machine: the source's config, image pinned, new volume,
      * tagged so that a resumed plan finds it instead of creating another. */
     tag = x_asprintf("%s/%zu", p->id, p->n_steps + 1);
-    actions_set_string(cfg, "image", image);
-    actions_clone_mounts(cfg,
-                         cJSON_IsString(path) && *path->valuestring
-                             ? path->valuestring
-                             : "/data",
-                         v_vol);
-    md = cJSON_GetObjectItemCaseSensitive(cfg, "metadata");
-    if (!cJSON_IsObject(md)) {
-        cJSON_DeleteItemFromObjectCaseSensitive(cfg, "metadata");
-        md = cJSON_AddObjectToObject(cfg, "metadata");
-    }
-    actions_set_string(md, PLAN_TAG_KEY, tag);
+    free(actions_clone_config(src, cfg, v_vol, tag));
     body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "region", region);
     cJSON_AddItemToObject(body, "config", cfg);
@@ -435,6 +447,8 @@ int actions_replica_remove(const struct fleet_cluster *c,
                              c->primary_region, left, left == 1 ? "" : "s");
     }
 
+    actions_snapshot_first(p, c, a,
+                           "the cluster keeps one copy of its data fewer");
     s = actions_step(p, x_strdup("stop the replica ${node}"), "POST",
                      x_strdup("/apps/${app}/machines/${node}/stop"), NULL);
     actions_mutating(s, n->id);

@@ -194,3 +194,21 @@ void actions_abort_start(struct plan *p, const struct fleet_node *n)
 
     actions_mutating(s, n->id);
 }
+
+void actions_app_step(struct plan *p, const char *name, const char *org)
+{
+    cJSON *o = cJSON_CreateObject();
+    struct plan_step *s;
+
+    cJSON_AddStringToObject(o, "app_name", name);
+    cJSON_AddStringToObject(o, "name", name);
+    cJSON_AddStringToObject(o, "org_slug", org);
+    cJSON_AddStringToObject(o, "app_role_id", "postgres_cluster");
+    s = actions_step(p, x_asprintf("create the app %s in org %s", name, org),
+                     "POST", x_strdup("/apps"), actions_json(o));
+    cJSON_Delete(o);
+    s->mutates = 1;
+    s->capture = PLAN_CAPTURE_ID;
+    s->capture_var = x_strdup("app_id");
+    actions_check(s, "GET", x_strdup("/apps/${app}"), NULL, PLAN_COND_OK, NULL);
+}

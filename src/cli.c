@@ -26,7 +26,8 @@ enum {
     CLI_O_PRESET = 1 << 10,
     CLI_O_VOLSIZE = 1 << 11,
     CLI_O_MEMORY = 1 << 12,
-    CLI_O_ANY = 1 << 13 /* reserved commands: options are not checked */
+    CLI_O_AS = 1 << 13,
+    CLI_O_NO_SNAPSHOT = 1 << 14
 };
 
 /* What a positional argument is. */
@@ -36,7 +37,9 @@ enum cli_arg {
     CLI_A_NODE,
     CLI_A_MB,
     CLI_A_GB,
-    CLI_A_PLAN
+    CLI_A_PLAN,
+    CLI_A_SNAPSHOT,
+    CLI_A_DRILL
 };
 
 struct cli_command {
@@ -62,11 +65,11 @@ static const struct cli_command cli_commands[] = {
     {"scale",
      "memory",
      CLI_CMD_SCALE_MEMORY,
-     CLI_O_NODE | CLI_O_YES | CLI_O_DRY_RUN,
+     CLI_O_NODE | CLI_O_NO_SNAPSHOT | CLI_O_YES | CLI_O_DRY_RUN,
      2,
      2,
      {CLI_A_CLUSTER, CLI_A_MB},
-     "CLUSTER MB [--node ID] [--yes] [--dry-run]",
+     "CLUSTER MB [--node ID] [--no-snapshot] [--yes] [--dry-run]",
      "set the memory of every node (replicas first, primary last)"},
     {"volume",
      "extend",
@@ -89,11 +92,11 @@ static const struct cli_command cli_commands[] = {
     {"replica",
      "remove",
      CLI_CMD_REPLICA_REMOVE,
-     CLI_O_YES | CLI_O_DRY_RUN,
+     CLI_O_NO_SNAPSHOT | CLI_O_YES | CLI_O_DRY_RUN,
      2,
      2,
      {CLI_A_CLUSTER, CLI_A_NODE},
-     "CLUSTER NODE [--yes] [--dry-run]",
+     "CLUSTER NODE [--no-snapshot] [--yes] [--dry-run]",
      "unregister a replica from repmgr, then destroy it"},
     {"restart",
      NULL,
@@ -107,12 +110,13 @@ static const struct cli_command cli_commands[] = {
     {"failover",
      NULL,
      CLI_CMD_FAILOVER,
-     CLI_O_TO | CLI_O_ALLOW_SECONDARY | CLI_O_FORCE | CLI_O_YES | CLI_O_DRY_RUN,
+     CLI_O_TO | CLI_O_ALLOW_SECONDARY | CLI_O_FORCE | CLI_O_NO_SNAPSHOT |
+         CLI_O_YES | CLI_O_DRY_RUN,
      1,
      1,
      {CLI_A_CLUSTER, CLI_A_NONE},
-     "CLUSTER [--to NODE] [--allow-secondary-region] [--force] [--yes] "
-     "[--dry-run]",
+     "CLUSTER [--to NODE] [--allow-secondary-region] [--force] "
+     "[--no-snapshot] [--yes] [--dry-run]",
      "promote an eligible standby (refuses a lagging candidate)"},
     {"ha",
      NULL,
@@ -198,14 +202,60 @@ static const struct cli_command cli_commands[] = {
      "CLUSTER [--yes] [--dry-run]",
      "destroy a cluster: every machine, every volume, the app"},
     {"snapshot",
-     NULL,
-     CLI_CMD_SNAPSHOT,
-     CLI_O_ANY,
+     "list",
+     CLI_CMD_SNAPSHOT_LIST,
+     CLI_O_NODE | CLI_O_JSON,
+     1,
+     1,
+     {CLI_A_CLUSTER, CLI_A_NONE},
+     "CLUSTER [--node ID] [--json]",
+     "list the volume snapshots of every node (or one), newest first"},
+    {"snapshot",
+     "create",
+     CLI_CMD_SNAPSHOT_CREATE,
+     CLI_O_NODE | CLI_O_YES | CLI_O_DRY_RUN,
+     1,
+     1,
+     {CLI_A_CLUSTER, CLI_A_NONE},
+     "CLUSTER [--node ID] [--yes] [--dry-run]",
+     "snapshot the primary's volume (or a node's) now"},
+    {"snapshot",
+     "restore",
+     CLI_CMD_SNAPSHOT_RESTORE,
+     CLI_O_AS | CLI_O_YES | CLI_O_DRY_RUN,
+     2,
+     2,
+     {CLI_A_CLUSTER, CLI_A_SNAPSHOT},
+     "CLUSTER SNAPSHOT --as NEW_CLUSTER [--yes] [--dry-run]",
+     "restore a snapshot into a new single-node cluster (the source is "
+     "never touched)"},
+    {"drill",
+     "list",
+     CLI_CMD_DRILL_LIST,
      0,
-     16,
+     0,
+     0,
      {CLI_A_NONE, CLI_A_NONE},
-     "...",
-     "reserved for a later version"},
+     "",
+     "list the incident drills of the local platform"},
+    {"drill",
+     "run",
+     CLI_CMD_DRILL_RUN,
+     CLI_O_NODE,
+     2,
+     2,
+     {CLI_A_CLUSTER, CLI_A_DRILL},
+     "CLUSTER DRILL [--node ID]",
+     "break a local cluster on purpose to rehearse (local context only)"},
+    {"drill",
+     "reset",
+     CLI_CMD_DRILL_RESET,
+     0,
+     1,
+     1,
+     {CLI_A_CLUSTER, CLI_A_NONE},
+     "CLUSTER",
+     "heal what the drills broke on a local cluster"},
     {"resume",
      NULL,
      CLI_CMD_RESUME,
@@ -251,6 +301,8 @@ enum cli_opt_id {
     CLI_OPT_PRESET,
     CLI_OPT_VOLSIZE,
     CLI_OPT_MEMORY,
+    CLI_OPT_AS,
+    CLI_OPT_NO_SNAPSHOT,
     CLI_OPT__COUNT
 };
 
@@ -304,6 +356,11 @@ static const struct cli_option cli_options[CLI_OPT__COUNT] = {
                          "create: the size of each volume"},
     [CLI_OPT_MEMORY] = {"memory", "MB", CLI_O_MEMORY,
                         "create, ha: the memory of each node"},
+    [CLI_OPT_AS] = {"as", "NAME", CLI_O_AS,
+                    "snapshot restore: the new cluster's name"},
+    [CLI_OPT_NO_SNAPSHOT] = {"no-snapshot", NULL, CLI_O_NO_SNAPSHOT,
+                             "skip the snapshot of the primary's volume "
+                             "taken first"},
 };
 
 static int cli_fail(char **cause, const char *fmt, ...)
@@ -351,6 +408,12 @@ const char *cli_cmd_name(enum cli_cmd cmd)
         [CLI_CMD_LOCAL_DOWN] = "local down",
         [CLI_CMD_LOCAL_STATUS] = "local status",
         [CLI_CMD_LOCAL_SEED] = "local seed",
+        [CLI_CMD_SNAPSHOT_LIST] = "snapshot list",
+        [CLI_CMD_SNAPSHOT_CREATE] = "snapshot create",
+        [CLI_CMD_SNAPSHOT_RESTORE] = "snapshot restore",
+        [CLI_CMD_DRILL_LIST] = "drill list",
+        [CLI_CMD_DRILL_RUN] = "drill run",
+        [CLI_CMD_DRILL_RESET] = "drill reset",
         [CLI_CMD__COUNT] = NULL,
     };
     const struct cli_command *c;
@@ -468,6 +531,24 @@ static int cli_check_arg(enum cli_arg kind, const char *what, const char *v,
                             "as 20261122T044500Z-4f2a9c",
                             cmd, what, v);
         cli->plan = v;
+        return 0;
+    case CLI_A_SNAPSHOT:
+        if (!cli_node_valid(v))
+            return cli_fail(cause,
+                            "pgdeck %s: bad %s '%s': expected a snapshot id "
+                            "such as vs_2rk95dGQDqeNPOz (see pgdeck snapshot "
+                            "list)",
+                            cmd, what, v);
+        cli->snapshot = v;
+        return 0;
+    case CLI_A_DRILL:
+        if (strspn(v, "abcdefghijklmnopqrstuvwxyz-") != strlen(v) ||
+            strlen(v) > 32)
+            return cli_fail(cause,
+                            "pgdeck %s: bad %s '%s': expected a drill name "
+                            "(see pgdeck drill list)",
+                            cmd, what, v);
+        cli->drill = v;
         return 0;
     case CLI_A_NONE:
     default:
@@ -715,7 +796,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, char **cause)
         cmdname = cmdbuf;
     }
     for (k = 0; k < CLI_OPT__COUNT; k++) {
-        if (!seen[k] || cli_options[k].mask == 0 || (mask & CLI_O_ANY))
+        if (!seen[k] || cli_options[k].mask == 0)
             continue;
         if (!(mask & cli_options[k].mask)) {
             if (c)
@@ -740,7 +821,8 @@ int cli_parse(int argc, char **argv, struct cli *cli, char **cause)
     {
         int skip = c->word2 ? 2 : 1;
         int npos = nwords - skip;
-        const char *kinds[] = {NULL, "CLUSTER", "NODE", "MB", "GB", "PLAN"};
+        const char *kinds[] = {NULL, "CLUSTER", "NODE",     "MB",
+                               "GB", "PLAN",    "SNAPSHOT", "DRILL"};
 
         if (npos < c->min) {
             rc = cli_fail(cause, "pgdeck %s: missing %s (usage: pgdeck %s %s)",
@@ -755,7 +837,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, char **cause)
                           *c->synopsis ? " " : "", c->synopsis);
             goto out;
         }
-        for (i = 0; i < npos && i < 2 && !(mask & CLI_O_ANY); i++) {
+        for (i = 0; i < npos && i < 2; i++) {
             if (cli_check_arg(c->args[i], kinds[c->args[i]], words[skip + i],
                               cmdname, cli, cause) != 0)
                 goto out;
@@ -802,6 +884,30 @@ int cli_parse(int argc, char **argv, struct cli *cli, char **cause)
     cli->dry_run = seen[CLI_OPT_DRY_RUN] ? 1 : 0;
     cli->allow_secondary_region = seen[CLI_OPT_ALLOW_SECONDARY] ? 1 : 0;
     cli->force = seen[CLI_OPT_FORCE] ? 1 : 0;
+    cli->no_snapshot = seen[CLI_OPT_NO_SNAPSHOT] ? 1 : 0;
+    cli->as = values[CLI_OPT_AS];
+    if (cli->cmd == CLI_CMD_SNAPSHOT_RESTORE) {
+        if (!cli->as) {
+            rc = cli_fail(cause, "pgdeck snapshot restore: missing --as "
+                                 "NEW_CLUSTER (the restore is always a new "
+                                 "cluster)");
+            goto out;
+        }
+        if (!cli_cluster_valid(cli->as)) {
+            rc = cli_fail(cause,
+                          "pgdeck snapshot restore: bad --as '%s': expected "
+                          "a cluster (Fly app) name: lowercase letters, "
+                          "digits and '-'",
+                          cli->as);
+            goto out;
+        }
+        if (strcmp(cli->as, cli->cluster) == 0) {
+            rc = cli_fail(cause, "pgdeck snapshot restore: --as must name a "
+                                 "new cluster, not the source (a restore "
+                                 "never touches the source)");
+            goto out;
+        }
+    }
     if (cli_create_options(cli, values, cmdname, cause) != 0)
         goto out;
     if (cli->cmd == CLI_CMD_SQL && cli->json && !cli->sql) {

@@ -2,8 +2,7 @@
  * cli: pgdeck's command line, parsed and validated into a struct cli.
  *
  * cli_parse() knows the whole surface of DESIGN.md ("Interfaces"): the
- * global options, every subcommand with its arguments and options, and the
- * name reserved for later (snapshot).  It
+ * global options, every subcommand with its arguments and options.  It
  * checks everything it can without a network (cluster and node names,
  * numbers, regions, which options a subcommand takes) so that a bad
  * command line fails with exit code 2 before anything else happens.
@@ -48,7 +47,12 @@ enum cli_cmd {
     CLI_CMD_INFO,
     CLI_CMD_CREATE,
     CLI_CMD_DESTROY,
-    CLI_CMD_SNAPSHOT, /* reserved */
+    CLI_CMD_SNAPSHOT_LIST,
+    CLI_CMD_SNAPSHOT_CREATE,
+    CLI_CMD_SNAPSHOT_RESTORE,
+    CLI_CMD_DRILL_LIST,
+    CLI_CMD_DRILL_RUN,
+    CLI_CMD_DRILL_RESET,
     CLI_CMD_RESUME,
     CLI_CMD_ABORT,
     CLI_CMD__COUNT
@@ -67,15 +71,20 @@ struct cli {
 
     /* subcommand arguments */
     const char *cluster;
-    const char *node;   /* NODE argument or --node ID */
-    const char *region; /* --region R */
-    const char *to;     /* --to NODE */
-    const char *sql;    /* -c SQL */
-    const char *plan;   /* resume / abort PLAN */
-    const char *preset; /* create --preset: "development" (default), "ha" */
-    long memory_mb;     /* scale memory */
-    long size_gb;       /* volume extend */
+    const char *node;     /* NODE argument or --node ID */
+    const char *region;   /* --region R */
+    const char *to;       /* --to NODE */
+    const char *sql;      /* -c SQL */
+    const char *plan;     /* resume / abort PLAN */
+    const char *preset;   /* create --preset: "development" (default), "ha" */
+    const char *snapshot; /* snapshot restore SNAPSHOT (a "vs_..." id) */
+    const char *as;       /* snapshot restore --as NEW_CLUSTER */
+    const char *drill;    /* drill run DRILL (a name; drill.h checks it) */
+    long memory_mb;       /* scale memory */
+    long size_gb;         /* volume extend */
     int json, watch, yes, dry_run, allow_secondary_region, force;
+    int no_snapshot; /* failover, replica remove, scale memory: no snapshot
+                        of the primary's volume first */
 };
 
 /* Parses ARGV (ARGC entries, argv[0] the program) into *CLI.  Returns 0, or

@@ -138,6 +138,18 @@ struct machines_req *machines_list_volumes(struct machines *m, const char *app,
     return machines_start(m, MACHINES_VOLUMES, app, path, cb, arg);
 }
 
+struct machines_req *machines_list_snapshots(struct machines *m,
+                                             const char *app, const char *vol,
+                                             machines_cb cb, void *arg)
+{
+    char *ea = http_escape(app), *ev = http_escape(vol);
+    char *path = x_asprintf("/apps/%s/volumes/%s/snapshots", ea, ev);
+
+    free(ea);
+    free(ev);
+    return machines_start(m, MACHINES_SNAPSHOTS, app, path, cb, arg);
+}
+
 void machines_cancel(struct machines_req *r)
 {
     machines_unlink(r);
@@ -161,6 +173,8 @@ static const char *machines_what(enum machines_kind kind)
         return "list machines";
     case MACHINES_MACHINE:
         return "get machine";
+    case MACHINES_SNAPSHOTS:
+        return "list snapshots";
     case MACHINES_VOLUMES:
     default:
         return "list volumes";
@@ -190,6 +204,10 @@ static void machines_decode(struct machines_req *r,
             out->machine = NULL;
         }
         break;
+    case MACHINES_SNAPSHOTS:
+        rc = api_snapshots_decode(res->body, res->len, &out->snapshots,
+                                  &out->n_snapshots, cause);
+        break;
     case MACHINES_VOLUMES:
     default:
         rc = api_volumes_decode(res->body, res->len, &out->volumes,
@@ -208,6 +226,7 @@ static void machines_result_free(struct machines_result *out)
         free(out->machine);
     }
     api_volumes_free(out->volumes, out->n_volumes);
+    api_snapshots_free(out->snapshots, out->n_snapshots);
 }
 
 static void machines_done(const struct http_result *res, void *arg)

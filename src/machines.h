@@ -10,6 +10,7 @@
  *   machines_list_machines  GET /v1/apps/APP/machines
  *   machines_get_machine    GET /v1/apps/APP/machines/ID
  *   machines_list_volumes   GET /v1/apps/APP/volumes
+ *   machines_list_snapshots GET /v1/apps/APP/volumes/VOL/snapshots
  *
  * Result ownership: the callback gets a struct machines_result whose arrays
  * are owned by the result.  To keep one, take the pointer and set the field
@@ -37,7 +38,8 @@ enum machines_kind {
     MACHINES_APPS,     /* apps, n_apps */
     MACHINES_MACHINES, /* machines, n_machines */
     MACHINES_MACHINE,  /* machine (one, NULL on error) */
-    MACHINES_VOLUMES   /* volumes, n_volumes */
+    MACHINES_VOLUMES,  /* volumes, n_volumes */
+    MACHINES_SNAPSHOTS /* snapshots, n_snapshots */
 };
 
 struct machines_result {
@@ -63,6 +65,8 @@ struct machines_result {
     struct api_machine *machine; /* one, allocated */
     struct api_volume *volumes;
     size_t n_volumes;
+    struct api_snapshot *snapshots;
+    size_t n_snapshots;
 };
 
 /* Called exactly once per request that was not cancelled, from the loop
@@ -92,6 +96,11 @@ struct machines_req *machines_get_machine(struct machines *m, const char *app,
 /* List the volumes of APP (with their usage fields). */
 struct machines_req *machines_list_volumes(struct machines *m, const char *app,
                                            machines_cb cb, void *arg);
+
+/* List the snapshots of volume VOL of APP (in the API's order). */
+struct machines_req *machines_list_snapshots(struct machines *m,
+                                             const char *app, const char *vol,
+                                             machines_cb cb, void *arg);
 
 /* Cancels R (a live handle): its callback will not run. */
 void machines_cancel(struct machines_req *r);

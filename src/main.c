@@ -14,6 +14,7 @@
 #include "src/log.h"
 #include "src/platform.h"
 #include "src/settings.h"
+#include "src/snap.h"
 #include "src/sql_cli.h"
 #include "src/status.h"
 
@@ -156,9 +157,14 @@ int main(int argc, char **argv)
     case CLI_CMD_CREATE:
     case CLI_CMD_DESTROY:
     case CLI_CMD_HA:
+    case CLI_CMD_SNAPSHOT_CREATE:
+    case CLI_CMD_SNAPSHOT_RESTORE:
     case CLI_CMD_RESUME:
     case CLI_CMD_ABORT:
         rc = act_cli_run(&cli, s, context_current(set), stdin, stdout, stderr);
+        break;
+    case CLI_CMD_SNAPSHOT_LIST:
+        rc = snap_cli_list(&cli, s, context_current(set), stdout, stderr);
         break;
     case CLI_CMD_SQL:
         rc = sql_cli_run(&cli, s, context_current(set), stdin, stdout, stderr);

@@ -34,8 +34,8 @@ static const char *const plan_kind_names[] = {"call", "wait"};
 static const char *const plan_cond_names[] = {
     "ok",          "machine_state", "checks_passing", "role",
     "exec_stdout", "volume_state",  "gone",           "event_since"};
-static const char *const plan_capture_names[] = {"none", "id", "exec_stdout",
-                                                 "needs_restart"};
+static const char *const plan_capture_names[] = {
+    "none", "id", "exec_stdout", "needs_restart", "snapshot_id"};
 static const char *const plan_reconcile_names[] = {"rerun", "find_machine",
                                                    "find_volume", "check"};
 static const char *const plan_risk_names[] = {"low", "high"};
@@ -360,6 +360,8 @@ static void plan_render_step(const struct plan *p, const struct plan_step *s,
                    s->capture == PLAN_CAPTURE_ID ? "the answer's id"
                    : s->capture == PLAN_CAPTURE_NEEDS_RESTART
                        ? "whether the answer says needs_restart"
+                   : s->capture == PLAN_CAPTURE_SNAPSHOT_ID
+                       ? "the snapshot's id (when the answer names it)"
                        : "the command's output",
                    s->capture_var);
     if (s->needs)

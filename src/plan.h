@@ -91,11 +91,14 @@ enum plan_cond {
 /* What a step keeps from its answer, into variable capture_var. */
 enum plan_capture {
     PLAN_CAPTURE_NONE,
-    PLAN_CAPTURE_ID,           /* the answer's top-level "id" */
-    PLAN_CAPTURE_EXEC_STDOUT,  /* exec stdout, trimmed (one line) */
-    PLAN_CAPTURE_NEEDS_RESTART /* a volume extend answer: "1" when its
-                                  needs_restart is true; else the variable
-                                  stays unset (steps that need it skip) */
+    PLAN_CAPTURE_ID,            /* the answer's top-level "id" */
+    PLAN_CAPTURE_EXEC_STDOUT,   /* exec stdout, trimmed (one line) */
+    PLAN_CAPTURE_NEEDS_RESTART, /* a volume extend answer: "1" when its
+                                   needs_restart is true; else the variable
+                                   stays unset (steps that need it skip) */
+    PLAN_CAPTURE_SNAPSHOT_ID    /* a snapshot create answer: the id of the
+                                   snapshot when the body names it (the API
+                                   may answer an empty 200: then unset) */
 };
 
 /* How a resumed plan treats the step that was in flight when it stopped. */

@@ -343,6 +343,25 @@ int plan_capture_value(enum plan_capture cap, const struct plan_answer *a,
         cJSON_Delete(doc);
         *value = v;
         return 0; /* NULL: no restart needed, the variable stays unset */
+    } else if (cap == PLAN_CAPTURE_SNAPSHOT_ID) {
+        struct api_snapshot snap;
+
+        if (a->len == 0) {
+            *value = NULL; /* an empty 200: taken, id not said */
+            return 0;
+        }
+        if (api_snapshot_created_decode(a->body, a->len, &snap, &err) != 0) {
+            *cause = x_asprintf("cannot read the snapshot answer: %s", err);
+            free(err);
+            return -1;
+        }
+        v = snap.id && *snap.id ? x_strdup(snap.id) : NULL;
+        api_snapshot_free(&snap);
+        if (!v) {
+            *value = NULL;
+            return 0;
+        }
+        cap = PLAN_CAPTURE_ID; /* checked as an id below */
     } else if (cap == PLAN_CAPTURE_EXEC_STDOUT) {
         if (api_exec_decode(a->body, a->len, &e, &err) != 0) {
             *cause = x_asprintf("cannot read the exec answer: %s", err);

@@ -111,6 +111,7 @@ int settings_find(const char *name);
     X(SQL, "sql")                                                              \
     X(PSQL, "psql")                                                            \
     X(HA_WIZARD, "ha_wizard")                                                  \
+    X(SNAPSHOTS, "snapshots")                                                  \
     X(SORT_NEXT, "sort_next")                                                  \
     X(SORT_REVERSE, "sort_reverse")
 

@@ -105,7 +105,11 @@ static void act_clear_choice(struct act *t)
     free(t->a_node);
     free(t->a_region);
     free(t->a_to);
+    free(t->a_snapshot);
+    free(t->a_volume);
+    free(t->a_as);
     t->a_cluster = t->a_node = t->a_region = t->a_to = NULL;
+    t->a_snapshot = t->a_volume = t->a_as = NULL;
     memset(&t->args, 0, sizeof t->args);
     t->arg = ACT_ARG_NONE;
     free(t->prompt);
@@ -141,6 +145,7 @@ void act_free(struct app *a)
         return;
     act_detach(a);
     plan_run_free(t->run);
+    act_snap_clear(t);
     act_clear_choice(t);
     act_journals_clear(t);
     free(t->cluster);
@@ -156,6 +161,12 @@ void act_free(struct app *a)
 static int64_t act_max_lag(const struct app *a)
 {
     return (int64_t)settings_num(a->s, SETTINGS_FAILOVER_MAX_LAG);
+}
+
+void act_close_dialog(struct app *a)
+{
+    act_close(a);
+    act_focus(a, 0);
 }
 
 /* ---- the menu ---- */
@@ -327,6 +338,56 @@ void act_open_ha(struct app *a)
         act_focus(a, 1);
 }
 
+void act_open_snapshots(struct app *a)
+{
+    struct act *t = a->act;
+
+    if (act_pick(a, "snapshots") != 0)
+        return;
+    t->mode = ACT_MODE_SNAPSHOTS;
+    t->snap_sel = 0;
+    t->snap_scroll = 0;
+    act_focus(a, 1);
+    act_snap_reload(a);
+    act_dirty(a);
+}
+
+void act_snap_choose(struct app *a, enum action_kind k,
+                     const struct snap_row *row)
+{
+    struct act *t = a->act;
+
+    if (a->ctx->read_only) {
+        app_flash(a, 1,
+                  "read-only context %s: %s refused (nothing runs; start "
+                  "without --read-only)",
+                  a->ctx->name, action_label(k));
+        return;
+    }
+    if (t->run && plan_run_outcome(t->run) == PLAN_OUTCOME_NONE) {
+        app_flash(a, 1, "a plan is running: one at a time");
+        return;
+    }
+    act_clear_choice(t);
+    t->args.kind = k;
+    t->a_cluster = x_strdup(t->cluster);
+    t->args.cluster = t->a_cluster;
+    t->args.max_lag_bytes = act_max_lag(a);
+    t->args.org = a->ctx->org;
+    if (k == ACTION_RESTORE && row) {
+        t->a_snapshot = x_strdup(row->s.id ? row->s.id : "");
+        t->a_volume = x_strdup(row->volume);
+        t->args.snapshot = t->a_snapshot;
+        t->args.snapshot_volume = t->a_volume;
+        act_ask_arg(a, ACT_ARG_AS, NULL);
+        return;
+    }
+    if (t->node)
+        t->a_node = x_strdup(t->node);
+    t->args.node = t->a_node;
+    act_preview(a);
+}
+
 static void act_choose(struct app *a)
 {
     struct act *t = a->act;
@@ -366,10 +427,15 @@ static void act_choose(struct app *a)
         if (t->node && t->from_node_view)
             t->a_node = x_strdup(t->node);
         break;
+    case ACTION_SNAPSHOT:
+        if (t->node)
+            t->a_node = x_strdup(t->node);
+        break;
     default:
         break;
     }
     t->args.node = t->a_node;
+    t->args.org = a->ctx->org;
     switch (k) {
     case ACTION_SCALE_MEMORY:
         act_ask_arg(a, ACT_ARG_MEMORY, NULL);
@@ -423,7 +489,8 @@ static void act_prompt_set(struct app *a, enum act_arg arg, const char *error)
         static const char *const short_names[] = {
             [ACT_ARG_NONE] = "",        [ACT_ARG_MEMORY] = "memory MB",
             [ACT_ARG_SIZE] = "size GB", [ACT_ARG_REGION] = "region",
-            [ACT_ARG_NAME] = "name",    [ACT_ARG_PRESET] = "preset"};
+            [ACT_ARG_NAME] = "name",    [ACT_ARG_PRESET] = "preset",
+            [ACT_ARG_AS] = "name"};
 
         buf_printf(&b, "%s; %s: ", error, short_names[arg]);
         arg = ACT_ARG_NONE;
@@ -450,6 +517,10 @@ static void act_prompt_set(struct app *a, enum act_arg arg, const char *error)
         break;
     case ACT_ARG_NAME:
         buf_puts(&b, "name of the new cluster");
+        break;
+    case ACT_ARG_AS:
+        buf_printf(&b, "restore %s as a new cluster named",
+                   t->a_snapshot ? t->a_snapshot : "?");
         break;
     case ACT_ARG_PRESET:
         buf_puts(&b, "preset: development (1 node) or ha (3 nodes) "
@@ -509,8 +580,8 @@ void act_arg_done(struct app *a, const char *text, int cancelled)
     curs_set(0);
     act_dirty(a);
     if (cancelled || !text) {
-        /* Back to the menu. */
-        t->mode = ACT_MODE_MENU;
+        /* Back to where the action was chosen. */
+        t->mode = arg == ACT_ARG_AS ? ACT_MODE_SNAPSHOTS : ACT_MODE_MENU;
         return;
     }
     while (*text == ' ')
@@ -568,6 +639,20 @@ void act_arg_done(struct app *a, const char *text, int cancelled)
         t->a_cluster = x_strdup(v);
         t->args.cluster = t->a_cluster;
         act_ask_arg(a, ACT_ARG_REGION, NULL);
+        break;
+    case ACT_ARG_AS:
+        if (!act_name_ok(v)) {
+            act_ask_arg(a, arg, "only a-z, 0-9 and -");
+            break;
+        }
+        if (m && (fleet_model_cluster(m, v) || fleet_model_unknown(m, v))) {
+            act_ask_arg(a, arg, "that app exists");
+            break;
+        }
+        free(t->a_as);
+        t->a_as = x_strdup(v);
+        t->args.as = t->a_as;
+        act_preview(a);
         break;
     case ACT_ARG_PRESET:
         if (!*v || strcmp(v, "ha") == 0)
@@ -1210,6 +1295,15 @@ static void act_key_candidates(struct app *a, int ch)
     }
 }
 
+/* Whether the chosen action's plan may start with a snapshot (the plans
+ * that can lose data). */
+static int act_snapshot_first_applies(const struct act *t)
+{
+    return t->args.kind == ACTION_FAILOVER ||
+           t->args.kind == ACTION_REPLICA_REMOVE ||
+           t->args.kind == ACTION_SCALE_MEMORY;
+}
+
 static void act_key_preview(struct app *a, int ch)
 {
     struct act *t = a->act;
@@ -1219,6 +1313,14 @@ static void act_key_preview(struct app *a, int ch)
     if (ch == 27) {
         act_close(a);
         app_flash(a, 0, "cancelled: nothing was run");
+        return;
+    }
+    if (ch == ('N' & 0x1f) && act_snapshot_first_applies(t)) {
+        t->args.no_snapshot = !t->args.no_snapshot;
+        (void)act_rebuild(a);
+        app_flash(a, 0, "snapshot first: %s",
+                  t->args.no_snapshot ? "off (--no-snapshot)" : "on");
+        act_dirty(a);
         return;
     }
     if (act_motion(a, ch, !high, &d)) {
@@ -1466,6 +1568,9 @@ void act_key(struct app *a, int ch)
     case ACT_MODE_ASK:
         act_key_ask(a, ch);
         break;
+    case ACT_MODE_SNAPSHOTS:
+        act_snap_key(a, ch);
+        break;
     default:
         break;
     }
@@ -1482,8 +1587,14 @@ const char *act_hints(const struct app *a)
         return " Enter fail over to the selected node  j/k move  Esc cancel";
     case ACT_MODE_PREVIEW:
         if (t->plan && t->plan->risk == PLAN_RISK_HIGH)
-            return " type the cluster name, Enter runs  Up/Down/PgUp/PgDn "
-                   "scroll  Esc cancel";
+            return act_snapshot_first_applies(t)
+                       ? " type the cluster name, Enter runs  Up/Down "
+                         "scroll  C-n snapshot first on/off  Esc cancel"
+                       : " type the cluster name, Enter runs  Up/Down/PgUp/"
+                         "PgDn scroll  Esc cancel";
+        if (act_snapshot_first_applies(t))
+            return " y run  Enter/n/Esc cancel  Tab switch  j/k scroll  C-n "
+                   "snapshot first on/off";
         return " y run  Enter/n/Esc cancel  Tab switch  j/k scroll";
     case ACT_MODE_MESSAGE:
         return " Enter/Esc close";
@@ -1499,6 +1610,9 @@ const char *act_hints(const struct app *a)
         return " r resume  a abort  l later";
     case ACT_MODE_ASK:
         return " y yes  Enter/n/Esc no  Tab switch";
+    case ACT_MODE_SNAPSHOTS:
+        return " Enter restore as a new cluster  c take one now  r reload  "
+               "j/k move  Esc close";
     default:
         return "";
     }
@@ -1545,6 +1659,9 @@ void act_draw(struct app *a, const struct layout_areas *ar)
         break;
     case ACT_MODE_ASK:
         act_draw_ask(a, ar);
+        break;
+    case ACT_MODE_SNAPSHOTS:
+        act_draw_snapshots(a, ar);
         break;
     default:
         break;

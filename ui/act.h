@@ -24,6 +24,11 @@
  *             as it is (done / failed / refused / unknown / aborted).  Esc
  *             hides the panel (the title shows "plan running: ..."), `a`
  *             shows it again, `c` cancels after a y/N.
+ *   snapshots `b`: the cluster's volume snapshots (act_snap.c); `c` takes
+ *             one (ACTION_SNAPSHOT), Enter restores the selected one into
+ *             a new cluster (ACTION_RESTORE, its name asked), both through
+ *             the preview and progress above.  In a preview of a plan that
+ *             can lose data, C-n turns its snapshot-first step off and on.
  *   resume    at connect, the unfinished journals of the context
  *             (plan_journal_list): one dialog each, [r]esume, [a]bort,
  *             [l]ater; journals that do not load are listed in a dialog.
@@ -61,6 +66,11 @@ void act_open(struct app *a);
  * pre-flight checklist and plan (act_ha.c adds both), then the run and,
  * when it is done, the verification on the live model. */
 void act_open_ha(struct app *a);
+/* The snapshots view (`b`): the volume snapshots of the selected cluster's
+ * nodes, newest first, each node's newest flagged when older than a day;
+ * `c` takes one now, Enter restores the selected one as a new cluster
+ * (both through the plan preview and progress). */
+void act_open_snapshots(struct app *a);
 
 /* Whether a dialog or panel covers the body (it then takes the keys). */
 int act_active(const struct app *a);

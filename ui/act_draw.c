@@ -653,3 +653,102 @@ void act_draw_ask(struct app *a, const struct layout_areas *ar)
     }
     buf_free(&w);
 }
+
+/* The snapshots view: a line per node's volume (its newest snapshot's age,
+ * flagged when there is none or it is older than a day), then every
+ * snapshot, newest first, the selected one highlighted. */
+void act_draw_snapshots(struct app *a, const struct layout_areas *ar)
+{
+    struct act *t = a->act;
+    const struct snap_result *r = &t->snaps;
+    int64_t now = (int64_t)time(NULL) * 1000;
+    int y, h, row, last, first, i, iw = ar->cols - 4;
+    struct buf b = BUF_INIT;
+    char *title;
+    size_t k;
+
+    act_area(ar, (int)(r->n_vols + r->n_rows) + 7, &y, &h);
+    title = x_asprintf("snapshots: %s", t->cluster ? t->cluster : "?");
+    act_box(a, y, h, ar, title,
+            "Enter restore  c take one  r reload  Esc close");
+    free(title);
+    row = y + 1;
+    last = y + h - 1;
+    if (t->snap_error)
+        buf_printf(&b, "no list: %s", t->snap_error);
+    else if (!t->snaps_loaded)
+        buf_puts(&b, "listing the snapshots of every volume...");
+    else
+        buf_printf(&b, "%zu snapshot%s on %zu volume%s%s", r->n_rows,
+                   r->n_rows == 1 ? "" : "s", r->n_vols,
+                   r->n_vols == 1 ? "" : "s",
+                   t->snap_req ? " (reloading)" : "");
+    draw_text(a, row++, 2, iw,
+              t->snap_error ? THEME_ROLE_CRIT : THEME_ROLE_MUTED, buf_str(&b));
+    for (k = 0; t->snaps_loaded && k < r->n_vols && row < last; k++) {
+        const struct snap_volume *v = &r->vols[k];
+        enum theme_role role = THEME_ROLE_OK;
+        char age[32];
+
+        buf_reset(&b);
+        buf_printf(&b, "%s (%s) ", v->node, v->role);
+        if (!*v->volume) {
+            buf_puts(&b, "mounts no volume");
+            role = THEME_ROLE_MUTED;
+        } else if (v->error) {
+            buf_printf(&b, "%s: the list failed: %s", v->volume, v->error);
+            role = THEME_ROLE_CRIT;
+        } else if (v->count == 0) {
+            buf_printf(&b, "%s: NO SNAPSHOT", v->volume);
+            role = THEME_ROLE_CRIT;
+        } else {
+            snap_age_text(now - v->newest_ms, age, sizeof age);
+            buf_printf(&b, "%s: %zu, newest %s old%s", v->volume, v->count, age,
+                       snap_volume_stale(v, now) ? " (older than a day)" : "");
+            if (snap_volume_stale(v, now))
+                role = THEME_ROLE_WARN;
+        }
+        draw_text(a, row++, 2, iw, role, buf_str(&b));
+    }
+    if (row < last)
+        row++;
+    if (r->n_rows > 0 && row < last) {
+        buf_reset(&b);
+        buf_printf(&b, "  %-28s %-15s %-8s %-17s %-8s %s", "SNAPSHOT", "NODE",
+                   "ROLE", "CREATED (UTC)", "AGE", "SIZE");
+        draw_text(a, row++, 1, ar->cols - 2, THEME_ROLE_HEADER, buf_str(&b));
+    }
+    /* Keep the selected row in sight. */
+    first = t->snap_scroll;
+    if (t->snap_sel < first)
+        first = t->snap_sel;
+    if (last - row > 0 && t->snap_sel >= first + (last - row))
+        first = t->snap_sel - (last - row) + 1;
+    if (first < 0)
+        first = 0;
+    t->snap_scroll = first;
+    for (i = first; i < (int)r->n_rows && row < last; i++, row++) {
+        const struct snap_row *w = &r->rows[i];
+        int sel = i == t->snap_sel;
+        char when[32], age[32], size[32];
+        time_t tt = (time_t)(w->s.created_at_ms / 1000);
+        struct tm tm;
+
+        if (!gmtime_r(&tt, &tm) ||
+            strftime(when, sizeof when, "%m-%d %H:%M:%S", &tm) == 0)
+            (void)snprintf(when, sizeof when, "-");
+        snap_age_text(now - w->s.created_at_ms, age, sizeof age);
+        format_bytes(w->s.size, size, sizeof size);
+        buf_reset(&b);
+        buf_printf(&b, "%s %-28s %-15s %-8s %-17s %-8s %s", sel ? ">" : " ",
+                   w->s.id ? w->s.id : "?", w->node, w->role, when, age, size);
+        if (sel) {
+            act_attr(palette_attr(THEME_ROLE_SELECTED) | A_REVERSE);
+            mvwhline(stdscr, row, 1, ' ', ar->cols - 2);
+            act_attr(A_NORMAL);
+        }
+        draw_text(a, row, 1, ar->cols - 2,
+                  sel ? THEME_ROLE_SELECTED : THEME_ROLE_NORMAL, buf_str(&b));
+    }
+    buf_free(&b);
+}

@@ -17,6 +17,7 @@
 #include "src/actions.h"
 #include "src/buf.h"
 #include "src/plan.h"
+#include "src/snap.h"
 
 enum act_mode {
     ACT_MODE_NONE,
@@ -26,7 +27,8 @@ enum act_mode {
     ACT_MODE_MESSAGE,    /* a refusal, journal load errors: any key */
     ACT_MODE_PROGRESS,   /* the run */
     ACT_MODE_RESUME,     /* an interrupted plan: resume, abort, later */
-    ACT_MODE_ASK         /* y/N over another mode (cancel run, quit) */
+    ACT_MODE_ASK,        /* y/N over another mode (cancel run, quit) */
+    ACT_MODE_SNAPSHOTS   /* the cluster's volume snapshots (act_snap.c) */
 };
 
 enum act_ask { ACT_ASK_CANCEL_RUN, ACT_ASK_QUIT };
@@ -37,8 +39,9 @@ enum act_arg {
     ACT_ARG_MEMORY,
     ACT_ARG_SIZE,
     ACT_ARG_REGION,
-    ACT_ARG_NAME,  /* create: the new cluster's name */
-    ACT_ARG_PRESET /* create: development or ha */
+    ACT_ARG_NAME,   /* create: the new cluster's name */
+    ACT_ARG_PRESET, /* create: development or ha */
+    ACT_ARG_AS      /* restore: the new cluster's name */
 };
 
 /* What the HA wizard's summary compares (act_ha.c). */
@@ -64,7 +67,8 @@ struct act {
     /* The action chosen and its arguments (strings owned here). */
     struct action_args args;
     char *a_cluster, *a_node, *a_region, *a_to;
-    enum act_arg arg; /* being asked, or NONE */
+    char *a_snapshot, *a_volume, *a_as; /* restore */
+    enum act_arg arg;                   /* being asked, or NONE */
     char *prompt;
 
     /* Preview and candidates: rebuilt when the model changes. */
@@ -99,6 +103,13 @@ struct act {
 
     /* The HA wizard: the cluster as it was when the run was confirmed. */
     struct act_ha_tally ha_before;
+
+    /* The snapshots view (act_snap.c): the last list of t->cluster. */
+    struct snap_list *snap_req; /* in flight, or NULL */
+    struct snap_result snaps;
+    int snaps_loaded;
+    char *snap_error; /* why there is no list, or NULL */
+    int snap_sel, snap_scroll;
 };
 
 /* ---- act_draw.c ---- */
@@ -109,6 +120,20 @@ void act_draw_message(struct app *a, const struct layout_areas *ar);
 void act_draw_progress(struct app *a, const struct layout_areas *ar);
 void act_draw_resume(struct app *a, const struct layout_areas *ar);
 void act_draw_ask(struct app *a, const struct layout_areas *ar);
+void act_draw_snapshots(struct app *a, const struct layout_areas *ar);
+
+/* ---- act_snap.c: the snapshots view ---- */
+/* (Re)lists the snapshots of t->cluster's volumes, at once. */
+void act_snap_reload(struct app *a);
+void act_snap_key(struct app *a, int ch);
+/* Cancels the list in flight and forgets the last one. */
+void act_snap_clear(struct act *t);
+/* act.c: from the view, the snapshot plan (ROW NULL: of the selected node,
+ * else the primary) or the restore of ROW (asks the new name). */
+void act_snap_choose(struct app *a, enum action_kind k,
+                     const struct snap_row *row);
+/* act.c: closes whatever dialog is open. */
+void act_close_dialog(struct app *a);
 
 /* ---- act_ha.c: the HA wizard's parts ---- */
 /* Appends the checklist lines V (N of them): "  [ ok ] what: detail". */

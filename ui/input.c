@@ -315,6 +315,9 @@ static void input_action(struct app *a, int action)
     case SETTINGS_ACTION_HA_WIZARD:
         act_open_ha(a);
         break;
+    case SETTINGS_ACTION_SNAPSHOTS:
+        act_open_snapshots(a);
+        break;
     case SETTINGS_ACTION_HELP:
         if (a->view == APP_VIEW_HELP)
             input_back(a);

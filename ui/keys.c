@@ -63,6 +63,10 @@ static const struct keys_def keys_defs[SETTINGS_ACTION__COUNT] = {
                                    "HA wizard: a 1- or 2-node cluster to 3 "
                                    "members in its primary region",
                                    {"H"}},
+    [SETTINGS_ACTION_SNAPSHOTS] = {KEYS_VIEW_FLEET | V_NODES,
+                                   "volume snapshots of the cluster: take "
+                                   "one, restore one as a new cluster",
+                                   {"b"}},
     [SETTINGS_ACTION_SORT_NEXT] = {V_LIST, "sort by the next column", {"s"}},
     [SETTINGS_ACTION_SORT_REVERSE] = {V_LIST, "reverse the sort", {"S"}},
 };

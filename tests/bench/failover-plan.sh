@@ -59,7 +59,10 @@ sleep 2
 i=1
 while [ "$i" -le "$RUNS" ]; do
     t0=$(now)
-    "$PGDECK" failover bench-plan --yes >"$PD_ROOT/fo-$i.out" 2>&1 </dev/null
+    # --no-snapshot: the snapshot first (issue 9) happens before the writes
+    # stop, so it lengthens the plan, not the outage; left out so that the
+    # figures compare with the earlier runs.
+    "$PGDECK" failover bench-plan --no-snapshot --yes >"$PD_ROOT/fo-$i.out" 2>&1 </dev/null
     rc=$?
     t1=$(now)
     echo "$t0 $t1" >>"$windows"

@@ -164,3 +164,25 @@ struct plan *ok(const struct fleet_cluster *c, const struct action_args *a,
     ck_assert_str_eq(p->action, action_name(a->kind));
     return p;
 }
+
+long find(const struct plan *p, size_t from, const char *method,
+          const char *path)
+{
+    size_t i;
+
+    for (i = from; i < p->n_steps; i++)
+        if (strcmp(p->steps[i].req.method, method) == 0 &&
+            strcmp(p->steps[i].req.path, path) == 0)
+            return (long)i;
+    return -1;
+}
+
+int has_warning(const struct plan *p, const char *part)
+{
+    size_t i;
+
+    for (i = 0; i < p->n_warnings; i++)
+        if (strstr(p->warnings[i], part))
+            return 1;
+    return 0;
+}

@@ -41,4 +41,11 @@ struct action_args args(enum action_kind k);
 struct plan *ok(const struct fleet_cluster *c, const struct action_args *a,
                 struct action_preflight *pf);
 
+/* The index of the first step at or after FROM with METHOD and PATH
+ * (exact), or -1. */
+long find(const struct plan *p, size_t from, const char *method,
+          const char *path);
+/* Whether a warning of P contains PART. */
+int has_warning(const struct plan *p, const char *part);
+
 #endif

@@ -49,20 +49,6 @@ static const struct plan_step *step_at(const struct plan *p, size_t i)
     return &p->steps[i];
 }
 
-/* The index of the first step at or after FROM with METHOD and PATH
- * (exact), or -1. */
-static long find(const struct plan *p, size_t from, const char *method,
-                 const char *path)
-{
-    size_t i;
-
-    for (i = from; i < p->n_steps; i++)
-        if (strcmp(p->steps[i].req.method, method) == 0 &&
-            strcmp(p->steps[i].req.path, path) == 0)
-            return (long)i;
-    return -1;
-}
-
 static long find_title(const struct plan *p, const char *part)
 {
     size_t i;
@@ -97,16 +83,6 @@ static int has_lease(const struct plan *p, const char *id)
 
     for (i = 0; i < p->n_leases; i++)
         if (strcmp(p->leases[i], id) == 0)
-            return 1;
-    return 0;
-}
-
-static int has_warning(const struct plan *p, const char *part)
-{
-    size_t i;
-
-    for (i = 0; i < p->n_warnings; i++)
-        if (strstr(p->warnings[i], part))
             return 1;
     return 0;
 }
@@ -350,6 +326,7 @@ START_TEST(test_scale_one_and_skip)
     nd(c, R2)->state = x_strdup("stopped");
     a.node = NULL;
     a.memory_mb = 1024;
+    a.no_snapshot = 1; /* the snapshot first: test_snap.c */
     p = ok(c, &a, &pf);
     check_wellformed(p);
     ck_assert_int_eq(find(p, 0, "POST", "/apps/${app}/machines/" R1), -1);
@@ -716,6 +693,7 @@ START_TEST(test_replica_remove)
     cJSON *b;
 
     a.node = R2;
+    a.no_snapshot = 1; /* the snapshot first: test_snap.c */
     p = ok(c, &a, &pf);
     check_wellformed(p);
     ck_assert_int_eq(p->risk, PLAN_RISK_HIGH);
@@ -808,6 +786,7 @@ START_TEST(test_failover)
     long at;
 
     nd(c, R1)->lag_replay_bytes = 4096; /* R2 has less: it is chosen */
+    a.no_snapshot = 1;                  /* the snapshot first: test_snap.c */
     p = ok(c, &a, &pf);
     check_wellformed(p);
     ck_assert_int_eq(p->risk, PLAN_RISK_HIGH);
@@ -1183,12 +1162,15 @@ START_TEST(test_menu)
     }
     action_menu(c, NULL, 0, it);
     for (i = 0; i < ACTION__COUNT; i++)
-        if (i != ACTION_REPLICA_REMOVE && i != ACTION_HA) /* HA: 3 members */
+        /* HA: 3 members; restore: from the snapshots view. */
+        if (i != ACTION_REPLICA_REMOVE && i != ACTION_HA && i != ACTION_RESTORE)
             ck_assert_msg(it[i].enabled, "%s disabled: %s",
                           action_name((enum action_kind)i), it[i].why);
     ck_assert_int_eq(it[ACTION_REPLICA_REMOVE].enabled, 0);
     ck_assert_str_eq(it[ACTION_REPLICA_REMOVE].why,
                      "select the replica to remove");
+    ck_assert_int_eq(it[ACTION_RESTORE].enabled, 0);
+    ck_assert_ptr_nonnull(strstr(it[ACTION_RESTORE].why, "snapshots view"));
     action_menu(c, R1, 0, it);
     ck_assert_int_eq(it[ACTION_REPLICA_REMOVE].enabled, 1);
     ck_assert_int_eq(it[ACTION_RESTART].enabled, 1);
