@@ -27,7 +27,8 @@ enum {
     CLI_O_VOLSIZE = 1 << 11,
     CLI_O_MEMORY = 1 << 12,
     CLI_O_AS = 1 << 13,
-    CLI_O_NO_SNAPSHOT = 1 << 14
+    CLI_O_NO_SNAPSHOT = 1 << 14,
+    CLI_O_DRILLS = 1 << 15
 };
 
 /* What a positional argument is. */
@@ -139,11 +140,11 @@ static const struct cli_command cli_commands[] = {
     {"local",
      "up",
      CLI_CMD_LOCAL_UP,
-     0,
+     CLI_O_DRILLS,
      0,
      0,
      {CLI_A_NONE, CLI_A_NONE},
-     "",
+     "[--drills]",
      "start pgdeck-platformd in the background"},
     {"local",
      "down",
@@ -303,6 +304,7 @@ enum cli_opt_id {
     CLI_OPT_MEMORY,
     CLI_OPT_AS,
     CLI_OPT_NO_SNAPSHOT,
+    CLI_OPT_DRILLS,
     CLI_OPT__COUNT
 };
 
@@ -361,6 +363,9 @@ static const struct cli_option cli_options[CLI_OPT__COUNT] = {
     [CLI_OPT_NO_SNAPSHOT] = {"no-snapshot", NULL, CLI_O_NO_SNAPSHOT,
                              "skip the snapshot of the primary's volume "
                              "taken first"},
+    [CLI_OPT_DRILLS] = {"drills", NULL, CLI_O_DRILLS,
+                        "local up: serve the fault endpoints the drills use "
+                        "(--enable-faults)"},
 };
 
 static int cli_fail(char **cause, const char *fmt, ...)
@@ -885,6 +890,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, char **cause)
     cli->allow_secondary_region = seen[CLI_OPT_ALLOW_SECONDARY] ? 1 : 0;
     cli->force = seen[CLI_OPT_FORCE] ? 1 : 0;
     cli->no_snapshot = seen[CLI_OPT_NO_SNAPSHOT] ? 1 : 0;
+    cli->drills = seen[CLI_OPT_DRILLS] ? 1 : 0;
     cli->as = values[CLI_OPT_AS];
     if (cli->cmd == CLI_CMD_SNAPSHOT_RESTORE) {
         if (!cli->as) {
@@ -995,11 +1001,4 @@ void cli_usage(FILE *out, const char *topic)
         "FLY_ACCESS_TOKEN, FLY_CONFIG_DIR, FLY_FLAPS_BASE_URL, NO_COLOR,\n"
         "XDG_CONFIG_HOME, XDG_STATE_HOME.  See pgdeck(1) and "
         "pgdeck.conf(5).\n");
-}
-
-int cli_not_available(const struct cli *cli, FILE *err)
-{
-    fprintf(err, "pgdeck: '%s' is not available yet in this build\n",
-            cli_cmd_name(cli->cmd));
-    return CLI_EXIT_FAILED;
 }

@@ -85,6 +85,7 @@ struct cli {
     int json, watch, yes, dry_run, allow_secondary_region, force;
     int no_snapshot; /* failover, replica remove, scale memory: no snapshot
                         of the primary's volume first */
+    int drills;      /* local up --drills: the daemon with --enable-faults */
 };
 
 /* Parses ARGV (ARGC entries, argv[0] the program) into *CLI.  Returns 0, or
@@ -98,10 +99,5 @@ const char *cli_cmd_name(enum cli_cmd cmd);
 /* Writes the full usage (every subcommand and option, exit codes) to OUT,
  * or only TOPIC's when it names a subcommand. */
 void cli_usage(FILE *out, const char *topic);
-
-/* The one place that answers for subcommands whose implementation is not
- * in this build: prints "pgdeck: 'NAME' is not available yet in this build"
- * to ERR and returns CLI_EXIT_FAILED. */
-int cli_not_available(const struct cli *cli, FILE *err);
 
 #endif

@@ -66,6 +66,7 @@ struct http {
     char *hostport; /* "127.0.0.1:4280": for connection error messages */
     char *auth;     /* "Authorization: ..." or NULL; wiped when freed */
     char *user_agent;
+    char *prefix; /* "/v1", or the config's */
     int max_per_host;
     int64_t connect_timeout_ms, timeout_ms, backoff_ms, backoff_max_ms;
     size_t max_body;
@@ -124,6 +125,7 @@ int http_new(struct loop *l, const struct http_config *cfg, struct http **out,
     }
     h->user_agent =
         x_strdup(cfg->user_agent ? cfg->user_agent : "pgdeck/" PACKAGE_VERSION);
+    h->prefix = x_strdup(cfg->prefix ? cfg->prefix : "/v1");
     h->max_per_host =
         cfg->max_per_host > 0 ? cfg->max_per_host : HTTP_DEFAULT_MAX_PER_HOST;
     h->connect_timeout_ms = cfg->connect_timeout_ms > 0
@@ -255,6 +257,7 @@ static void http_really_free(struct http *h)
     free(h->base);
     free(h->hostport);
     free(h->user_agent);
+    free(h->prefix);
     free(h);
 }
 
@@ -305,7 +308,7 @@ struct http_req *http_request_timed(struct http *h, const char *method,
     r->h = h;
     r->timeout_ms = timeout_ms > 0 ? timeout_ms : h->timeout_ms;
     r->method = x_strdup(method);
-    r->path = x_asprintf("/v1%s", path);
+    r->path = x_asprintf("%s%s", h->prefix, path);
     r->url = x_asprintf("%s%s", h->base, r->path);
     if (body) {
         r->body = x_malloc(len + 1);

@@ -69,6 +69,10 @@ struct http_config {
     int64_t backoff_ms;
     int64_t backoff_max_ms;
     const char *user_agent; /* NULL: "pgdeck/VERSION" */
+    /* What goes between BASE and a request's PATH: NULL is "/v1" (the
+     * Machines API); "" sends PATH as it is (the drills' /admin paths of
+     * pgdeck-platformd, src/drill.h).  Added after the first version. */
+    const char *prefix;
 };
 
 /* The outcome of a request, borrowed by the completion callback for the

@@ -9,6 +9,7 @@
 #include "src/buf.h"
 #include "src/cli.h"
 #include "src/context.h"
+#include "src/drill.h"
 #include "src/harden.h"
 #include "src/info.h"
 #include "src/log.h"
@@ -23,8 +24,7 @@
 
 /*
  * pgdeck's entry: parse the command line, read the settings, resolve the
- * contexts, dispatch.  Commands whose implementation belongs to later
- * issues go to cli_not_available(), the one place that answers for them.
+ * contexts, dispatch.
  */
 
 static void main_print_lines(FILE *out, const char *text);
@@ -146,7 +146,8 @@ int main(int argc, char **argv)
     case CLI_CMD_LOCAL_STATUS:
     case CLI_CMD_LOCAL_SEED:
         /* "local up" -> "up": the word after "local ". */
-        rc = platform_cli(cli_cmd_name(cli.cmd) + 6, stdout, stderr);
+        rc =
+            platform_cli(cli_cmd_name(cli.cmd) + 6, cli.drills, stdout, stderr);
         break;
     case CLI_CMD_SCALE_MEMORY:
     case CLI_CMD_VOLUME_EXTEND:
@@ -163,6 +164,11 @@ int main(int argc, char **argv)
     case CLI_CMD_ABORT:
         rc = act_cli_run(&cli, s, context_current(set), stdin, stdout, stderr);
         break;
+    case CLI_CMD_DRILL_LIST:
+    case CLI_CMD_DRILL_RUN:
+    case CLI_CMD_DRILL_RESET:
+        rc = drill_cli_run(&cli, s, context_current(set), stdout, stderr);
+        break;
     case CLI_CMD_SNAPSHOT_LIST:
         rc = snap_cli_list(&cli, s, context_current(set), stdout, stderr);
         break;
@@ -173,8 +179,9 @@ int main(int argc, char **argv)
         info_print(stdout, s, set, term_curses_version());
         rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
         break;
-    default:
-        rc = cli_not_available(&cli, stderr);
+    case CLI_CMD_HELP:    /* answered above */
+    case CLI_CMD_VERSION: /* answered above */
+    case CLI_CMD__COUNT:
         break;
     }
 out:

@@ -71,6 +71,7 @@ static char platform_opt_state[] = "--state-dir";
 static char platform_opt_seed[] = "--seed";
 static char platform_opt_demo[] = "demo";
 static char platform_opt_listen[] = "--listen";
+static char platform_opt_faults[] = "--enable-faults";
 static char platform_local[] = "local";
 
 static void platform_probe(struct platform *p);
@@ -271,8 +272,10 @@ static void platform_finish(struct platform *p, const char *error)
     p->cb(&r, p->arg);
 }
 
-int platform_http(struct loop *l, const char *dir, const char *url,
-                  struct http **out, char **cause)
+/* platform_http() with the path PREFIX (NULL: "/v1") and TIMEOUT_MS. */
+static int platform_http_at(struct loop *l, const char *dir, const char *url,
+                            const char *prefix, int64_t timeout_ms,
+                            struct http **out, char **cause)
 {
     struct context c;
     struct context_token tok;
@@ -293,10 +296,25 @@ int platform_http(struct loop *l, const char *dir, const char *url,
     cfg.scheme = tok.scheme;
     cfg.retries = -1;
     cfg.connect_timeout_ms = 1000;
-    cfg.timeout_ms = PLATFORM_PROBE_TIMEOUT_MS;
+    cfg.timeout_ms = timeout_ms;
+    cfg.prefix = prefix;
     rc = http_new(l, &cfg, out, cause);
     context_token_clear(&tok);
     return rc;
+}
+
+int platform_http(struct loop *l, const char *dir, const char *url,
+                  struct http **out, char **cause)
+{
+    return platform_http_at(l, dir, url, NULL, PLATFORM_PROBE_TIMEOUT_MS, out,
+                            cause);
+}
+
+int platform_http_admin(struct loop *l, const char *dir, const char *url,
+                        struct http **out, char **cause)
+{
+    return platform_http_at(l, dir, url, "", PLATFORM_PROBE_TIMEOUT_MS, out,
+                            cause);
 }
 
 /* GET /v1/apps with the dir's url and token. */
@@ -502,7 +520,7 @@ static void platform_child(const char *bin, char *const argv[], int out)
 
 static void platform_start(struct platform *p)
 {
-    char *bin = NULL, *cause = NULL, *state, *argv[8];
+    char *bin = NULL, *cause = NULL, *state, *argv[9];
     char *listen = getenv("PGDECK_PLATFORMD_LISTEN");
     struct stat st;
     int pipefd[2] = {-1, -1}, seed, n = 0;
@@ -527,6 +545,8 @@ static void platform_start(struct platform *p)
         argv[n++] = platform_opt_listen;
         argv[n++] = listen;
     }
+    if (p->flags & PLATFORM_FAULTS)
+        argv[n++] = platform_opt_faults;
     argv[n] = NULL;
     if (pipe2(pipefd, O_CLOEXEC) != 0 ||
         fcntl(pipefd[0], F_SETFL, O_NONBLOCK) != 0) {
@@ -538,8 +558,9 @@ static void platform_start(struct platform *p)
         free(bin);
         return;
     }
-    log_msg("platform: starting %s --state-dir %s%s", bin, p->dir,
-            seed ? " --seed demo" : "");
+    log_msg("platform: starting %s --state-dir %s%s%s", bin, p->dir,
+            seed ? " --seed demo" : "",
+            p->flags & PLATFORM_FAULTS ? " --enable-faults" : "");
     pid = fork();
     if (pid < 0) {
         cause = x_asprintf("fork: %s", strerror(errno));

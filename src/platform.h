@@ -38,7 +38,8 @@ struct platform;
 
 enum platform_flags {
     PLATFORM_AUTOSTART = 0x1, /* start a daemon when none answers */
-    PLATFORM_SEED = 0x2       /* pass --seed demo (else only on a new dir) */
+    PLATFORM_SEED = 0x2,      /* pass --seed demo (else only on a new dir) */
+    PLATFORM_FAULTS = 0x4     /* pass --enable-faults (the drills, drill.h) */
 };
 
 /* The outcome of platform_ensure(), borrowed for the callback. */
@@ -76,13 +77,21 @@ struct http;
 int platform_http(struct loop *l, const char *dir, const char *url,
                   struct http **out, char **cause);
 
+/* platform_http() without the "/v1" prefix: for the daemon's /admin
+ * paths (`pgdeck local up --drills` asks whether they are served). */
+int platform_http_admin(struct loop *l, const char *dir, const char *url,
+                        struct http **out, char **cause);
+
 /* The pid in DIR/platformd.pid when that process is alive, else 0. */
 long platform_pid(const char *dir);
 
 /* `pgdeck local up|down|status|seed` (CMD is "up", "down", "status" or
  * "seed"): output to OUT, errors to ERR.  Runs its own loop (the CLI may
  * wait, the loop still never sleeps).  Returns an exit code (enum
- * cli_exit): 0 done; 1 failed; local status: 0 running, 4 not running. */
-int platform_cli(const char *cmd, FILE *out, FILE *err);
+ * cli_exit): 0 done; 1 failed; local status: 0 running, 4 not running.
+ * DRILLS (up --drills): start the daemon with --enable-faults; one already
+ * running without its /admin endpoints is a failure that says how to
+ * restart it. */
+int platform_cli(const char *cmd, int drills, FILE *out, FILE *err);
 
 #endif

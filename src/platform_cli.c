@@ -21,7 +21,10 @@
  * `pgdeck local up|down|status|seed`.  The CLI may wait for the daemon,
  * but it waits the console's way: a loop with timers, no sleep.
  *
- *   up      platform_ensure(AUTOSTART); prints where it answers.
+ *   up      platform_ensure(AUTOSTART); prints where it answers.  With
+ *           --drills the daemon starts with --enable-faults, and one that
+ *           runs already is asked GET /admin/faults: a 404 (started without
+ *           it) fails, saying how to restart it.
  *   status  platform_ensure(0); 0 when it answers, 4 when not.
  *   down    SIGTERM to the pid of DIR/platformd.pid, then poll until it is
  *           gone (PLATFORM_STOP_TIMEOUT_MS).
@@ -54,6 +57,7 @@ struct platform_cli_run {
     long pid;
     int64_t stop_t0;
     int started_with_seed;
+    int drills;
     struct platform *plat;
     struct http *http;
     struct machines *mach;
@@ -68,6 +72,9 @@ static void platform_cli_on_apps(struct machines_result *r, void *arg);
 static void platform_cli_stop(struct platform_cli_run *c);
 static void platform_cli_stop_poll(struct loop *l, uint64_t id, void *arg);
 static void platform_cli_end(struct platform_cli_run *c, int rc);
+static void platform_cli_drills(struct platform_cli_run *c,
+                                const struct platform_result *r);
+static void platform_cli_on_faults(const struct http_result *res, void *arg);
 static int platform_cli_is_demo(const char *name);
 
 static void platform_cli_end(struct platform_cli_run *c, int rc)
@@ -116,6 +123,10 @@ static void platform_cli_on_ensure(const struct platform_result *r, void *arg)
         fprintf(c->out, "pgdeck-platformd: %s at %s (pid %ld, state dir %s)\n",
                 r->started ? "started, answering" : "running", r->url, c->pid,
                 r->dir);
+    if (c->drills) {
+        platform_cli_drills(c, r);
+        return;
+    }
     if (strcmp(c->cmd, "seed") != 0) {
         platform_cli_end(c, CLI_EXIT_OK);
         return;
@@ -235,7 +246,45 @@ static void platform_cli_stop_poll(struct loop *l, uint64_t id, void *arg)
     platform_cli_end(c, CLI_EXIT_OK);
 }
 
-int platform_cli(const char *cmd, FILE *out, FILE *err)
+/* up --drills: are the /admin endpoints served? */
+static void platform_cli_drills(struct platform_cli_run *c,
+                                const struct platform_result *r)
+{
+    char *cause = NULL;
+
+    if (platform_http_admin(c->loop, r->dir, r->url, &c->http, &cause) != 0) {
+        fprintf(c->err, "pgdeck: local up --drills: %s\n", cause);
+        free(cause);
+        platform_cli_end(c, CLI_EXIT_FAILED);
+        return;
+    }
+    (void)http_get(c->http, "/admin/faults", platform_cli_on_faults, c);
+}
+
+static void platform_cli_on_faults(const struct http_result *res, void *arg)
+{
+    struct platform_cli_run *c = arg;
+
+    if (res->status == 200) {
+        fprintf(c->out, "drills: enabled (the fault endpoints answer; see "
+                        "pgdeck drill list)\n");
+        platform_cli_end(c, CLI_EXIT_OK);
+    } else if (res->status == 404) {
+        fprintf(c->err,
+                "pgdeck: local up --drills: pgdeck-platformd (pid %ld) runs "
+                "without --enable-faults; stop it with 'pgdeck local down', "
+                "then run 'pgdeck local up --drills'\n",
+                c->pid);
+        platform_cli_end(c, CLI_EXIT_FAILED);
+    } else {
+        fprintf(c->err, "pgdeck: local up --drills: GET /admin/faults: %s\n",
+                res->error ? res->error : "unexpected answer");
+        platform_cli_end(c,
+                         res->status ? CLI_EXIT_FAILED : CLI_EXIT_UNREACHABLE);
+    }
+}
+
+int platform_cli(const char *cmd, int drills, FILE *out, FILE *err)
 {
     struct platform_cli_run c;
     char *cause = NULL;
@@ -251,8 +300,10 @@ int platform_cli(const char *cmd, FILE *out, FILE *err)
     c.err = err;
     c.dir = paths_platform_dir();
     c.rc = CLI_EXIT_FAILED;
+    c.drills = drills;
     if (strcmp(cmd, "up") == 0) {
-        platform_cli_ensure(&c, PLATFORM_AUTOSTART);
+        platform_cli_ensure(&c, PLATFORM_AUTOSTART |
+                                    (drills ? PLATFORM_FAULTS : 0));
     } else if (strcmp(cmd, "status") == 0) {
         platform_cli_ensure(&c, 0);
     } else if (strcmp(cmd, "down") == 0) {

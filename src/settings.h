@@ -112,6 +112,7 @@ int settings_find(const char *name);
     X(PSQL, "psql")                                                            \
     X(HA_WIZARD, "ha_wizard")                                                  \
     X(SNAPSHOTS, "snapshots")                                                  \
+    X(DRILLS, "drills")                                                        \
     X(SORT_NEXT, "sort_next")                                                  \
     X(SORT_REVERSE, "sort_reverse")
 

@@ -240,37 +240,12 @@ static void act_menu_refresh(struct app *a)
 static int act_pick(struct app *a, const char *what)
 {
     struct act *t = a->act;
-    const struct fleet_model *m = app_model(a);
     const struct fleet_cluster *c;
-    const struct fleet_node *nd = NULL;
-    const char *cluster = NULL, *node = NULL;
-    size_t n = 0, *order;
+    const struct fleet_node *nd;
+    const char *node;
 
-    if (!m) {
-        app_flash(a, 1, "%s: no data yet (connecting)", what);
+    if (app_selected(a, what, &c, &node) != 0)
         return -1;
-    }
-    if (a->view == APP_VIEW_FLEET) {
-        order = view_fleet_order(a, m, &n);
-        if (a->sel[APP_VIEW_FLEET] < (int)n)
-            cluster = m->clusters[order[a->sel[APP_VIEW_FLEET]]].name;
-        free(order);
-    } else if (a->view == APP_VIEW_CLUSTER || a->view == APP_VIEW_NODE) {
-        cluster = a->cluster;
-    }
-    c = cluster ? fleet_model_cluster(m, cluster) : NULL;
-    if (!c) {
-        app_flash(a, 1, "%s: no cluster selected", what);
-        return -1;
-    }
-    if (a->view == APP_VIEW_CLUSTER) {
-        order = view_cluster_order(a, c, &n);
-        if (a->sel[APP_VIEW_CLUSTER] < (int)n)
-            node = c->nodes[order[a->sel[APP_VIEW_CLUSTER]]].id;
-        free(order);
-    } else if (a->view == APP_VIEW_NODE) {
-        node = a->node;
-    }
     nd = node ? fleet_cluster_node(c, node) : NULL;
     act_clear_choice(t);
     free(t->cluster);

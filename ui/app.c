@@ -25,6 +25,7 @@
 #include "ui/act.h"
 #include "ui/app.h"
 #include "ui/curses_compat.h"
+#include "ui/drill.h"
 #include "ui/palette.h"
 #include "ui/sqlpane.h"
 #include "ui/term.h"
@@ -112,6 +113,43 @@ static void app_flash_clear(struct loop *l, uint64_t id, void *arg)
     free(a->flash);
     a->flash = NULL;
     a->dirty |= APP_DIRTY_STATUS;
+}
+
+int app_selected(struct app *a, const char *what,
+                 const struct fleet_cluster **c, const char **node)
+{
+    const struct fleet_model *m = app_model(a);
+    const char *cluster = NULL;
+    size_t n = 0, *order;
+
+    *c = NULL;
+    *node = NULL;
+    if (!m) {
+        app_flash(a, 1, "%s: no data yet (connecting)", what);
+        return -1;
+    }
+    if (a->view == APP_VIEW_FLEET) {
+        order = view_fleet_order(a, m, &n);
+        if (a->sel[APP_VIEW_FLEET] < (int)n)
+            cluster = m->clusters[order[a->sel[APP_VIEW_FLEET]]].name;
+        free(order);
+    } else if (a->view == APP_VIEW_CLUSTER || a->view == APP_VIEW_NODE) {
+        cluster = a->cluster;
+    }
+    *c = cluster ? fleet_model_cluster(m, cluster) : NULL;
+    if (!*c) {
+        app_flash(a, 1, "%s: no cluster selected", what);
+        return -1;
+    }
+    if (a->view == APP_VIEW_CLUSTER) {
+        order = view_cluster_order(a, *c, &n);
+        if (a->sel[APP_VIEW_CLUSTER] < (int)n)
+            *node = (*c)->nodes[order[a->sel[APP_VIEW_CLUSTER]]].id;
+        free(order);
+    } else if (a->view == APP_VIEW_NODE) {
+        *node = a->node;
+    }
+    return 0;
 }
 
 void app_flash(struct app *a, int err, const char *fmt, ...)
@@ -419,6 +457,7 @@ int ui_run(const struct cli *cli, struct settings *s, struct context_set *set)
     rc = loop_run(a.loop, &cause);
     act_free(&a); /* before the API client: detaches a plan in flight */
     sqlpane_free(&a);
+    drillui_free(&a); /* cancels a drill in flight */
     app_disconnect(&a);
     fleet_model_free(a.snapshot);
     free(a.cache_path);

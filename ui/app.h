@@ -34,6 +34,7 @@
 #include "ui/theme.h"
 
 struct act;
+struct drillui;
 struct sqlpane;
 struct context;
 struct context_set;
@@ -129,6 +130,7 @@ struct app {
 
     struct act *act; /* operator actions: menu, dialogs, the run (act.h) */
     struct sqlpane *sqlpane; /* the SQL pane, NULL before the first p */
+    struct drillui *drills;  /* the drills menu, NULL before the first D */
 
     char *flash;
     int flash_err;
@@ -188,6 +190,14 @@ enum theme_role draw_verdict_role(int verdict);
 /* Keeps A->sel/top of the current view inside ROWS rows and VISIBLE
  * visible rows. */
 void draw_clamp(struct app *a, enum app_view v, int rows, int visible);
+
+/* The cluster a dialog opened now is about, and its node: the selected
+ * cluster (fleet view), or the cluster on screen and its selected node
+ * (cluster view), or the node on screen (node view).  Sets *C (borrowed
+ * from the model) and *NODE (borrowed; NULL when none) and returns 0, or
+ * flashes "WHAT: no cluster selected" (or no data yet) and returns -1. */
+int app_selected(struct app *a, const char *what,
+                 const struct fleet_cluster **c, const char **node);
 
 /* ---- view_fleet.c / view_cluster.c ---- */
 /* The clusters shown (filtered, sorted): indexes into m->clusters; owned

@@ -12,6 +12,7 @@
 #include "ui/act.h"
 #include "ui/app.h"
 #include "ui/curses_compat.h"
+#include "ui/drill.h"
 #include "ui/format.h"
 #include "ui/palette.h"
 #include "ui/sqlpane.h"
@@ -337,6 +338,11 @@ static void draw_hints(struct app *a, const struct layout_areas *ar)
         draw_text(a, ar->hints_y, 0, ar->cols, THEME_ROLE_HINT, act_hints(a));
         return;
     }
+    if (drillui_active(a) && a->input == APP_INPUT_NONE) {
+        draw_text(a, ar->hints_y, 0, ar->cols, THEME_ROLE_HINT,
+                  drillui_hints(a));
+        return;
+    }
     if (a->input != APP_INPUT_NONE) {
         draw_text(a, ar->hints_y, 0, ar->cols, THEME_ROLE_HINT,
                   " Enter apply  Esc cancel  C-u clear");
@@ -428,6 +434,8 @@ void draw_frame(struct app *a)
                 sqlpane_draw(a, &pa);
             if (act_active(a))
                 act_draw(a, &va);
+            else if (drillui_active(a))
+                drillui_draw(a, &va);
         }
         if (a->dirty & APP_DIRTY_HINTS)
             draw_hints(a, &ar);

@@ -10,6 +10,7 @@
 #include "ui/app.h"
 #include "ui/command.h"
 #include "ui/curses_compat.h"
+#include "ui/drill.h"
 #include "ui/sqlpane.h"
 
 static const struct view_ops *input_ops(enum app_view v);
@@ -318,6 +319,9 @@ static void input_action(struct app *a, int action)
     case SETTINGS_ACTION_SNAPSHOTS:
         act_open_snapshots(a);
         break;
+    case SETTINGS_ACTION_DRILLS:
+        drillui_open(a);
+        break;
     case SETTINGS_ACTION_HELP:
         if (a->view == APP_VIEW_HELP)
             input_back(a);
@@ -411,6 +415,10 @@ void input_key(struct app *a, int ch)
     if (act_active(a)) {
         /* A dialog or panel of act.h takes every key. */
         act_key(a, ch);
+        return;
+    }
+    if (drillui_active(a)) {
+        drillui_key(a, ch);
         return;
     }
     if (sqlpane_active(a)) {

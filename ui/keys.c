@@ -67,6 +67,10 @@ static const struct keys_def keys_defs[SETTINGS_ACTION__COUNT] = {
                                    "volume snapshots of the cluster: take "
                                    "one, restore one as a new cluster",
                                    {"b"}},
+    [SETTINGS_ACTION_DRILLS] = {KEYS_VIEW_FLEET | V_NODES,
+                                "incident drills on the cluster (local "
+                                "platform only): run one, reset",
+                                {"D"}},
     [SETTINGS_ACTION_SORT_NEXT] = {V_LIST, "sort by the next column", {"s"}},
     [SETTINGS_ACTION_SORT_REVERSE] = {V_LIST, "reverse the sort", {"S"}},
 };

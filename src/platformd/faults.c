@@ -20,6 +20,7 @@
 
 #define FAULTS_MAX 64
 #define FAULTS_HANG_MAX_MS (3600 * 1000LL)
+#define FAULTS_DOWN_MAX_S 86400
 
 struct faults_rule {
     struct faults_action a;
@@ -305,24 +306,47 @@ static struct ops_snap *faults_machine(struct http_req *r,
 
 void routes_admin_crash(struct http_req *r)
 {
+    cJSON *body = http_json_body(r, 0), *o;
     struct st_machine *m;
-    struct ops_snap *s = faults_machine(r, &m);
+    struct ops_snap *s;
     char *cause = NULL;
-    int rc;
+    int rc, down_s = 0;
 
+    if (!body)
+        return;
+    /* down_s: the machine stays down (no restart by the supervisor, whatever
+     * its restart policy) for that long, or until it is started. */
+    rc = faults_int(r, body, "down_s", 0, FAULTS_DOWN_MAX_S, &down_s);
+    cJSON_Delete(body);
+    if (rc == -1)
+        return;
+    s = faults_machine(r, &m);
     if (!s)
         return;
+    if (down_s > 0) {
+        /* Before the kill: the monitor must never see it dead unheld. */
+        st_lock();
+        m->down_until_ms = ids_now_ms() + (long long)down_s * 1000;
+        st_unlock();
+    }
     pthread_mutex_lock(&m->rtmu);
     rc = rt_crash(&s->rt, &cause);
     pthread_mutex_unlock(&m->rtmu);
     ops_snap_free(s);
     if (rc == -1) {
+        st_lock();
+        m->down_until_ms = 0;
+        st_unlock();
         http_error(r, 500, "crash failed: %s", cause ? cause : "unknown");
         free(cause);
         return;
     }
-    log_msg("fault: machine %s crashed", r->params[1]);
-    http_reply(r, 200, cJSON_Parse("{\"ok\":true}"));
+    log_msg("fault: machine %s crashed%s", r->params[1],
+            down_s > 0 ? " (held down)" : "");
+    o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ok", 1);
+    cJSON_AddNumberToObject(o, "down_s", down_s);
+    http_reply(r, 200, o);
 }
 
 void routes_admin_replay(struct http_req *r)

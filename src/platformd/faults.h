@@ -10,7 +10,9 @@
  * requests, and may first let SKIP matching requests through untouched (fail
  * exactly the second volume create: skip 1, count 1). The /admin routes
  * (routes_admin_*) add, list and clear rules and trigger the runtime drills:
- * crash a machine, pause WAL replay, fill a volume.
+ * crash a machine (with down_s, held down by the monitor that long whatever
+ * its restart policy: st_machine.down_until_ms), pause WAL replay, fill a
+ * volume.
  *
  * Collaborators: http.c (faults_match before dispatch), routes.h.
  */

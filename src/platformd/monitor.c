@@ -163,6 +163,11 @@ static void monitor_apply(struct monitor_item *it, int *changed)
         cJSON_IsString(policy) && policy->valuestring[0] ? policy->valuestring
                                                          : NULL,
         cJSON_IsNumber(maxr) ? maxr->valueint : 0, m->restart_count);
+    /* Crashed with down_s: held down whatever the policy (monitor_held). */
+    if (m->down_until_ms > ids_now_ms())
+        again = 0;
+    else
+        m->down_until_ms = 0;
     e = st_machine_event(m, "exit", "stopped", "flyd");
     e->has_exit = 1;
     e->exit_code = 137;
@@ -170,7 +175,9 @@ static void monitor_apply(struct monitor_item *it, int *changed)
     e->restarting = again;
     st_machine_set_checks(m, NULL, 0);
     log_msg("monitor: machine %s died; %s", m->id,
-            again ? "restarting" : "left stopped");
+            again              ? "restarting"
+            : m->down_until_ms ? "held down (crash fault down_s)"
+                               : "left stopped");
     if (again) {
         m->restart_count++;
         st_machine_set_state(m, "starting");
@@ -179,6 +186,31 @@ static void monitor_apply(struct monitor_item *it, int *changed)
         st_machine_set_state(m, "stopped");
     }
     *changed = 1;
+}
+
+/* Starts the machines a crash fault held down once their down_s ended
+ * (lock held).  One started through the API in the meantime has no hold
+ * left. */
+static void monitor_held(int *changed)
+{
+    long long now = ids_now_ms();
+    size_t i;
+
+    for (i = 0; i < st.nmachines; i++) {
+        struct st_machine *m = st.machines[i];
+
+        if (!m->down_until_ms || m->down_until_ms > now)
+            continue;
+        m->down_until_ms = 0;
+        if (m->destroyed || m->worker_running ||
+            strcmp(m->state, "stopped") != 0)
+            continue;
+        log_msg("monitor: machine %s: down_s over, starting it", m->id);
+        st_machine_event(m, "start", "starting", "flyd");
+        st_machine_set_state(m, "starting");
+        ops_enqueue(m, ST_OP_START, 0, 0);
+        *changed = 1;
+    }
 }
 
 static void monitor_free_item(struct monitor_item *it)
@@ -269,6 +301,7 @@ static void *monitor_main(void *arg)
             monitor_free_item(&items[i]);
         }
         free(items);
+        monitor_held(&changed);
         if (changed)
             st_changed();
         else

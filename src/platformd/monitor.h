@@ -4,7 +4,9 @@
  * For every started machine that no worker is busy with: whether its main
  * process is alive (rt_alive); when dead, an "exit" event and then the
  * restart policy (config.restart.policy: always, on-failure -- the default
- * -- with max_retries, or no -> stopped).  When alive, the health checks
+ * -- with max_retries, or no -> stopped), unless the crash fault holds it
+ * down (down_until_ms: left stopped, started once that time passed).  When
+ * alive, the health checks
  * named in config.checks among pg, role and vm (all three for Postgres
  * machines) through rt_check, stored as the machine's checks.  Then
  * postgres-flex's disk-capacity rule on each primary (volume over 90 % ->

@@ -137,6 +137,7 @@ void routes_machines_start(struct http_req *r)
         st_machine_set_state(m, "starting");
         st_machine_event(m, "start", "starting", "user");
         m->restart_count = 0;
+        m->down_until_ms = 0;
         ops_enqueue(m, ST_OP_START, 0, 0);
         st_changed();
     }
@@ -164,6 +165,7 @@ static void routes_halt(struct http_req *r, int restart)
         st_machine_set_state(m, "restarting");
         st_machine_event(m, "restart", "restarting", "user");
         m->restart_count = 0;
+        m->down_until_ms = 0;
         ops_enqueue(m, ST_OP_RESTART, sig, timeout_s);
         st_changed();
     } else if (routes_is_running(m) && strcmp(m->state, "stopping") != 0) {

@@ -133,6 +133,10 @@ struct st_machine {
     int cordoned;
     int restart_count;
     int readonly; /* the disk-capacity rule turned the cluster read-only */
+    /* The crash fault's down_s: until then (unix ms) the monitor leaves the
+     * crashed machine stopped, then starts it; 0: no hold.  A start through
+     * the API clears it.  Not persisted. */
+    long long down_until_ms;
     int destroyed;
     char *create_nonce; /* lease nonce to show once, on create */
     /* worker queue (ops.c) */

@@ -445,31 +445,6 @@ START_TEST(test_cli_usage_complete)
 }
 END_TEST
 
-START_TEST(test_cli_not_available)
-{
-    struct cli cli;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-
-    memset(&cli, 0, sizeof cli);
-    cli.cmd = CLI_CMD_SCALE_MEMORY;
-    ck_assert_int_eq(cli_not_available(&cli, f), CLI_EXIT_FAILED);
-    cli.cmd = CLI_CMD_FAILOVER;
-    ck_assert_int_eq(cli_not_available(&cli, f), CLI_EXIT_FAILED);
-    fclose(f);
-    ck_assert_ptr_nonnull(
-        strstr(text, "pgdeck: 'scale memory' is not available yet in this "
-                     "build\n"));
-    ck_assert_ptr_nonnull(
-        strstr(text, "pgdeck: 'failover' is not available yet in this "
-                     "build\n"));
-    free(text);
-    ck_assert_str_eq(cli_cmd_name(CLI_CMD_STATUS), "status");
-    ck_assert_str_eq(cli_cmd_name(CLI_CMD_LOCAL_SEED), "local seed");
-}
-END_TEST
-
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -478,7 +453,6 @@ static Suite *cli_suite(void)
     tcase_add_loop_test(tc, test_cli_table, 0, (int)NCASES);
     tcase_add_test(tc, test_cli_fields);
     tcase_add_test(tc, test_cli_usage_complete);
-    tcase_add_test(tc, test_cli_not_available);
     suite_add_tcase(s, tc);
     return s;
 }
