@@ -135,6 +135,45 @@ static pid_t node_repmgrd_pid(const struct rt_machine *m)
     return pid;
 }
 
+/* A crash leaves postmaster.pid and the socket's lock file behind, naming a
+ * postmaster that stays a zombie until whoever inherited it reaps it (PID 1
+ * of a container may take seconds).  postgres takes a lock naming a PID
+ * that still exists for a running server and refuses to start, where a Fly
+ * machine, whose crash ends its VM, boots.  A lock is stale once its PID is
+ * a zombie and no live process works in the data directory (every postgres
+ * process does): then it is removed; postgres still checks its shared
+ * memory. */
+static void node_unlock_if_zombie(const struct rt_machine *m,
+                                  const char *real_data, const char *lock)
+{
+    pid_t pid = proc_read_pidfile(lock);
+
+    if (pid <= 0 || kill(pid, 0) != 0 || proc_alive(pid) ||
+        proc_any_cwd_under(real_data))
+        return;
+    if (unlink(lock) == 0)
+        log_msg("machine %s: removed %s, the lock of postmaster %ld, a "
+                "zombie not yet reaped",
+                m->id, lock, (long)pid);
+}
+
+static void node_clear_stale_locks(const struct rt_machine *m)
+{
+    char *data = rt_data_dir(m), *real = realpath(data, NULL);
+
+    if (real) {
+        char *lock = x_asprintf("%s/postmaster.pid", data);
+        char *sock = x_asprintf("%s/.s.PGSQL.%d.lock", m->run_dir, RT_PG_PORT);
+
+        node_unlock_if_zombie(m, real, lock);
+        node_unlock_if_zombie(m, real, sock);
+        free(lock);
+        free(sock);
+    }
+    free(real);
+    free(data);
+}
+
 static int node_pg_start(const struct rt_machine *m, char **cause)
 {
     char *bin = x_asprintf("%s/pg_ctl", PG_BINDIR);
@@ -484,6 +523,8 @@ int node_start(const struct rt_machine *m, const struct rt_peer *peers,
     } else {
         int standby = node_has_file(m, "standby.signal");
 
+        if (!proc_alive(node_postmaster(m)))
+            node_clear_stale_locks(m);
         primary = node_find_primary(m, peers, npeers, 0, &started);
         rc = nodeconf_write_data(m, cause);
         if (rc == 0 && primary && !standby) {

@@ -107,6 +107,37 @@ void proc_signal_children(pid_t ppid, int sig)
     closedir(d);
 }
 
+int proc_any_cwd_under(const char *dir)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    size_t n = strlen(dir);
+    int found = 0;
+
+    if (!d)
+        return 0;
+    while (!found && (e = readdir(d))) {
+        char link[64], cwd[4096], *end;
+        ssize_t len;
+        long v;
+
+        errno = 0;
+        v = strtol(e->d_name, &end, 10);
+        if (errno || *end || v <= 0)
+            continue;
+        snprintf(link, sizeof link, "/proc/%ld/cwd", v);
+        len = readlink(link, cwd, sizeof cwd - 1);
+        if (len <= 0) /* a zombie, gone, or not ours to read */
+            continue;
+        cwd[len] = '\0';
+        if (strncmp(cwd, dir, n) == 0 && (cwd[n] == '\0' || cwd[n] == '/') &&
+            proc_alive((pid_t)v))
+            found = 1;
+    }
+    closedir(d);
+    return found;
+}
+
 int proc_wait_gone(pid_t pid, int timeout_ms)
 {
     long long deadline = proc_now_ms() + timeout_ms;

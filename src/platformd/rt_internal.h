@@ -85,6 +85,10 @@ pid_t proc_read_pidfile(const char *path);
 int proc_alive(pid_t pid);
 /* Sends SIG to every live process whose parent is PPID. */
 void proc_signal_children(pid_t ppid, int sig);
+/* Whether a live process has its working directory at DIR or below it
+ * (DIR as realpath(3) gives it); processes whose cwd cannot be read (other
+ * users') are not counted. */
+int proc_any_cwd_under(const char *dir);
 /* Polls until PID is gone or TIMEOUT_MS passed; 1 when gone. */
 int proc_wait_gone(pid_t pid, int timeout_ms);
 /* Sleeps MS milliseconds. */

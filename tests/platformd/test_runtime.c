@@ -6,9 +6,12 @@
  * and machines built by hand as the API layer would.  Scenarios: a
  * placeholder machine; a 3-node cluster (replication, checks, exec);
  * planned failover as flyctl does it; kill -9 of the primary and repmgrd's
- * automatic failover; volume usage, extend, snapshot + restore, fill +
- * read-only.  TAP, one line per case; every process is stopped at the end,
- * also on failure (atexit, signals, a global alarm).
+ * automatic failover; a crashed replica started again before its
+ * postmaster was reaped; volume usage, extend, snapshot + restore, fill +
+ * read-only.  The test is its processes' subreaper and reaps them only at
+ * the end of a case (tm_reap), as a container's PID 1 may take seconds to. TAP,
+ * one line per case; every process is stopped at the end, also on failure
+ * (atexit, signals, a global alarm).
  */
 #include "config.h"
 
@@ -19,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +91,13 @@ static void tm_nap(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* Reaps the processes orphaned below this test (it is their subreaper). */
+static void tm_reap(void)
+{
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}
+
 static void tm_cleanup(void)
 {
     static int done;
@@ -100,6 +112,7 @@ static void tm_cleanup(void)
     }
     vol_shutdown();
     rt_shutdown();
+    tm_reap();
     if (tm_state[0] && !getenv("PGDECK_KEEP_STATE"))
         proc_rmtree(tm_state);
 }
@@ -548,6 +561,41 @@ static void tm_case_crash(void)
     }
 }
 
+/* A crash leaves postmaster.pid naming a zombie until it is reaped; the
+ * node must start again at once all the same, as a Fly machine does. */
+static void tm_case_crash_replica(void)
+{
+    int p = tm_find_primary(5000), r;
+    pid_t pm;
+    char *c = NULL, *v;
+
+    tm_ok(p >= 0, "a primary before the replica's crash (machine %d)", p);
+    if (p < 0)
+        return;
+    r = (p + 1) % 3;
+    pm = node_postmaster(&tm[r].m);
+    rt_crash(&tm[r].m, NULL);
+    tm[r].started = 0;
+    tm_ok(pm > 0 && kill(pm, 0) == 0 && !proc_alive(pm),
+          "the crashed replica's postmaster %ld is a zombie, not reaped",
+          (long)pm);
+    {
+        int rc = tm_start(r, &c);
+
+        tm_ok(rc == 0, "the crashed replica starts again at once%s%s",
+              c ? ": " : "", c ? c : "");
+        free(c);
+        c = NULL;
+    }
+    v = tm_sql(p, "INSERT INTO t VALUES (1003, 'after replica crash')", &c);
+    tm_ok(v && tm_wait_sql(r, "SELECT count(*) FROM t", "1003", 20000),
+          "... and replays the primary's new row%s%s", c ? ": " : "",
+          c ? c : "");
+    free(v);
+    free(c);
+    tm_reap();
+}
+
 static void tm_case_volumes(void)
 {
     struct vol_usage u;
@@ -597,7 +645,7 @@ static void tm_case_snapshot(void)
     free(c);
     c = NULL;
     rc = tm_start(3, &c);
-    tm_ok(rc == 0 && tm_wait_sql(3, "SELECT count(*) FROM t", "1002", 10000),
+    tm_ok(rc == 0 && tm_wait_sql(3, "SELECT count(*) FROM t", "1003", 10000),
           "a machine on the restored volume has the rows%s%s", c ? ": " : "",
           c ? c : "");
     free(c);
@@ -788,6 +836,12 @@ int main(void)
         mkdir(run, 0711);
         free(run);
     }
+    /* Orphaned postmasters become this test's children, left unreaped. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) != 0) {
+        printf("Bail out! prctl(PR_SET_CHILD_SUBREAPER): %s\n",
+               strerror(errno));
+        return 1;
+    }
     atexit(tm_cleanup);
     signal(SIGINT, tm_on_signal);
     signal(SIGTERM, tm_on_signal);
@@ -804,6 +858,8 @@ int main(void)
     tm_case_exec();
     tm_case_planned_failover();
     tm_case_crash();
+    tm_reap();
+    tm_case_crash_replica();
     tm_case_volumes();
     tm_case_snapshot();
     tm_case_readonly();
