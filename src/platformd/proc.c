@@ -84,25 +84,37 @@ int proc_alive(pid_t pid)
     return state != 'Z' && state != 'X';
 }
 
-void proc_signal_children(pid_t ppid, int sig)
+/* The next process id among the entries of the open /proc D, or 0. */
+static pid_t proc_next_pid(DIR *d)
 {
-    DIR *d = opendir("/proc");
     struct dirent *e;
 
-    if (!d)
-        return;
     while ((e = readdir(d))) {
-        char *end, state;
+        char *end;
         long v;
-        pid_t parent;
 
         errno = 0;
         v = strtol(e->d_name, &end, 10);
-        if (errno || *end || v <= 0)
-            continue;
-        if (proc_stat((pid_t)v, &state, &parent) == 0 && parent == ppid &&
+        if (!errno && !*end && v > 0)
+            return (pid_t)v;
+    }
+    return 0;
+}
+
+void proc_signal_children(pid_t ppid, int sig)
+{
+    DIR *d = opendir("/proc");
+    pid_t pid;
+
+    if (!d)
+        return;
+    while ((pid = proc_next_pid(d)) > 0) {
+        char state;
+        pid_t parent;
+
+        if (proc_stat(pid, &state, &parent) == 0 && parent == ppid &&
             state != 'Z')
-            kill((pid_t)v, sig);
+            kill(pid, sig);
     }
     closedir(d);
 }
@@ -110,28 +122,23 @@ void proc_signal_children(pid_t ppid, int sig)
 int proc_any_cwd_under(const char *dir)
 {
     DIR *d = opendir("/proc");
-    struct dirent *e;
     size_t n = strlen(dir);
+    pid_t pid;
     int found = 0;
 
     if (!d)
         return 0;
-    while (!found && (e = readdir(d))) {
-        char link[64], cwd[4096], *end;
+    while (!found && (pid = proc_next_pid(d)) > 0) {
+        char link[64], cwd[4096];
         ssize_t len;
-        long v;
 
-        errno = 0;
-        v = strtol(e->d_name, &end, 10);
-        if (errno || *end || v <= 0)
-            continue;
-        snprintf(link, sizeof link, "/proc/%ld/cwd", v);
+        snprintf(link, sizeof link, "/proc/%ld/cwd", (long)pid);
         len = readlink(link, cwd, sizeof cwd - 1);
         if (len <= 0) /* a zombie, gone, or not ours to read */
             continue;
         cwd[len] = '\0';
         if (strncmp(cwd, dir, n) == 0 && (cwd[n] == '\0' || cwd[n] == '/') &&
-            proc_alive((pid_t)v))
+            proc_alive(pid))
             found = 1;
     }
     closedir(d);
