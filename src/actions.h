@@ -141,6 +141,11 @@ struct action_candidate {
                      passing", "lags 48 MB (limit 16 MB)", ... */
 };
 
+/* What an eligible candidate's reason adds to "eligible" ("replay paused
+ * (promotion waits for replay to finish)", "outside PRIMARY_REGION iad"),
+ * "" when nothing; an ineligible one's whole reason.  Borrowed from K. */
+const char *actions_candidate_note(const struct action_candidate *k);
+
 /* One line of a pre-flight checklist (the HA wizard shows every line). */
 enum action_check_state {
     ACTION_CHECK_PASS,

@@ -93,7 +93,9 @@ int actions_failover_structure(const struct fleet_cluster *c,
     return rc;
 }
 
-/* Why N can or cannot be promoted (owned); *ELIGIBLE the verdict.  The
+/* Why N can or cannot be promoted (owned); *ELIGIBLE the verdict.  An
+ * eligible one's reason is "eligible", or "eligible" and a note after ", "
+ * or ": " (actions_candidate_note).  The
  * reasons --force overrides start with "lag", the one
  * --allow-secondary-region does with "not in PRIMARY_REGION". */
 static char *actions_candidate_reason(const struct fleet_cluster *c,
@@ -133,10 +135,29 @@ static char *actions_candidate_reason(const struct fleet_cluster *c,
                           a->force ? " (--force)" : "");
     }
     *eligible = 1;
+    /* Promotion ends the pause, then replays what the replica received
+     * before it takes writes: it is a candidate, but not a quiet one. */
+    if (n->replay_paused)
+        return x_asprintf("eligible: replay paused (promotion waits for "
+                          "replay to finish)%s%s",
+                          n->in_primary_region ? ""
+                                               : ", outside PRIMARY_REGION ",
+                          n->in_primary_region ? "" : c->primary_region);
     if (!n->in_primary_region)
         return x_asprintf("eligible, outside PRIMARY_REGION %s",
                           c->primary_region);
     return x_strdup("eligible");
+}
+
+const char *actions_candidate_note(const struct action_candidate *k)
+{
+    const char *r = k->reason ? k->reason : "";
+
+    if (!k->eligible)
+        return r;
+    if (strncmp(r, "eligible", 8) == 0)
+        r += 8;
+    return r + strspn(r, ",: ");
 }
 
 long actions_candidates(const struct fleet_cluster *c,
@@ -174,8 +195,11 @@ long actions_candidates(const struct fleet_cluster *c,
             int64_t kl = k->lag_bytes < 0 ? INT64_MAX : k->lag_bytes;
             int64_t bl = !b || b->lag_bytes < 0 ? INT64_MAX : b->lag_bytes;
 
+            /* A paused replica comes after every replaying one. */
             if (!b || (n->in_primary_region && !bn->in_primary_region) ||
-                (n->in_primary_region == bn->in_primary_region && kl < bl))
+                (n->in_primary_region == bn->in_primary_region &&
+                 (n->replay_paused < bn->replay_paused ||
+                  (n->replay_paused == bn->replay_paused && kl < bl))))
                 best = (long)pf->n_candidates;
         }
         pf->n_candidates++;

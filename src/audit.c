@@ -158,7 +158,7 @@ int audit_write(const char *file, const struct audit_rec *rec, char **cause)
     slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
-        if (plan_mkdirs(dir, cause) != 0)
+        if (paths_mkdirs(dir, cause) != 0)
             goto out;
     }
     fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

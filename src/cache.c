@@ -71,17 +71,10 @@ int cache_save(const struct fleet_model *m, const char *path, char **cause)
     slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
-        /* The parent (…/state) may be missing too: one level is enough
-         * for $XDG_STATE_HOME/pgdeck when the state home exists. */
-        if (mkdir(dir, 0700) != 0 && errno == ENOENT) {
-            char *up = x_strdup(dir), *s2 = strrchr(up, '/');
-
-            if (s2 && s2 != up) {
-                *s2 = '\0';
-                (void)mkdir(up, 0700);
-            }
-            free(up);
-            (void)mkdir(dir, 0700);
+        if (paths_mkdirs(dir, cause) != 0) {
+            free(dir);
+            free(text);
+            return -1;
         }
     }
     free(dir);

@@ -173,6 +173,20 @@ static void derive_node_issues(struct derive_list *l,
                    x_asprintf("pgdeck restart %s %s", c->name, n->id),
                    "%s is not replicating from the primary %s", n->id,
                    p ? p->id : "");
+    /* Paused replay is an operator's pause or an incident from the first
+     * refresh, before any lag builds up; past the lag limits it is the lag
+     * issue below, which says the replay is paused. */
+    if (!is_primary && n->reachable && n->replay_paused &&
+        n->lag_replay_bytes < lim->lag_bytes_warn &&
+        n->lag_ms < lim->lag_ms_warn)
+        derive_add(l, FLEET_ISSUE_REPLAY_PAUSED, FLEET_SEV_INFO, n->id,
+                   FLEET_ACTION_RESUME_REPLAY,
+                   x_asprintf("pgdeck sql %s --node %s -c \"SELECT "
+                              "pg_wal_replay_resume()\"",
+                              c->name, n->id),
+                   "%s has WAL replay paused: it falls behind as the "
+                   "primary writes, and a failover to it waits for replay",
+                   n->id);
     if (!is_primary && (n->lag_replay_bytes >= lim->lag_bytes_warn ||
                         n->lag_ms >= lim->lag_ms_warn)) {
         int crit = n->lag_replay_bytes >= lim->lag_bytes_crit ||

@@ -132,6 +132,7 @@ enum fleet_severity {
     X(PRIMARY_OUTSIDE_REGION, "primary_outside_region")                        \
     X(REPLICA_NOT_STREAMING, "replica_not_streaming")                          \
     X(REPLICATION_LAG, "replication_lag")                                      \
+    X(REPLAY_PAUSED, "replay_paused")                                          \
     X(TIMELINE_MISMATCH, "timeline_mismatch")                                  \
     X(DISK_USAGE, "disk_usage")                                                \
     X(DISK_READ_ONLY, "disk_read_only")                                        \

@@ -1,8 +1,10 @@
 #include "config.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "src/paths.h"
@@ -110,4 +112,34 @@ char *paths_expand(const char *path)
     if (strcmp(home, "/") == 0)
         return x_strdup(path[1] ? path + 1 : "/");
     return x_asprintf("%s%s", home, path + 1);
+}
+
+int paths_mkdirs(const char *dir, char **cause)
+{
+    char *d = x_strdup(dir), *p;
+    struct stat st;
+    int rc = 0;
+
+    for (p = d + 1;; p++) {
+        char c;
+
+        if (*p != '/' && *p != '\0')
+            continue;
+        c = *p;
+        *p = '\0';
+        if (mkdir(d, 0700) != 0 && errno != EEXIST) {
+            if (cause)
+                *cause = x_asprintf("cannot create %s: %s", d, strerror(errno));
+            rc = -1;
+        } else if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            if (cause)
+                *cause = x_asprintf("cannot create %s: not a directory", d);
+            rc = -1;
+        }
+        *p = c;
+        if (rc != 0 || *p == '\0')
+            break;
+    }
+    free(d);
+    return rc;
 }

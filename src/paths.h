@@ -4,8 +4,10 @@
  * Every function reads the environment at the time of the call
  * (XDG_CONFIG_HOME, XDG_STATE_HOME, HOME, PGDECK_PLATFORM_DIR) so that tests
  * can change it with setenv().  Relative XDG values are ignored, as the XDG
- * base directory specification asks.  Nothing here creates a directory or
- * touches the file system except paths_home()'s passwd lookup.
+ * base directory specification asks.  Nothing here touches the file system
+ * but paths_home()'s passwd lookup and paths_mkdirs(), which every writer
+ * under these directories calls first: on a fresh account ~/.local (or
+ * ~/.config) does not exist yet.
  *
  * Collaborators: settings (the config file path), context (the platform state
  * dir, "~/" in token and pass file paths), info (resolved paths), audit.
@@ -41,5 +43,10 @@ char *paths_flyctl_config(void);
 /* Expands a leading "~/" (or a lone "~") to the home directory; any other
  * path is copied.  Owned by the caller. */
 char *paths_expand(const char *path);
+
+/* Creates DIR and every missing parent (mode 0700; existing ones are left
+ * as they are).  0, or -1 with *CAUSE ("cannot create D: why", naming the
+ * first component that failed) when CAUSE is not NULL. */
+int paths_mkdirs(const char *dir, char **cause);
 
 #endif

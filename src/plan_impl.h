@@ -47,10 +47,6 @@ int64_t plan_wall_ms(void);
 /* "2026-11-22T04:45:00.123Z" for Unix milliseconds MS into OUT. */
 void plan_iso_time(int64_t ms, char *out, size_t len);
 
-/* Creates DIR and its missing parents, mode 0700 (plan_journal.c).
- * Returns 0, or -1 with *cause set ("cannot create DIR: why"). */
-int plan_mkdirs(const char *dir, char **cause);
-
 /* ---- conditions and captures (plan_cond.c, pure) ---- */
 
 /* An answer as the conditions see it (borrowed). */

@@ -57,40 +57,6 @@ static cJSON *journal_step_json(const struct plan_step *s);
 static void journal_add_str(cJSON *o, const char *key, const char *v);
 static char *journal_read(const char *file, char **cause);
 
-/* ---- directories ---- */
-
-int plan_mkdirs(const char *dir, char **cause)
-{
-    char *d = x_strdup(dir), *p;
-    struct stat st;
-    int rc = 0;
-
-    for (p = d + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        {
-            char c = *p;
-
-            *p = '\0';
-            if (mkdir(d, 0700) != 0 && errno != EEXIST) {
-                if (cause)
-                    *cause =
-                        x_asprintf("cannot create %s: %s", d, strerror(errno));
-                rc = -1;
-            } else if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
-                if (cause)
-                    *cause = x_asprintf("cannot create %s: not a directory", d);
-                rc = -1;
-            }
-            *p = c;
-        }
-        if (rc != 0 || *p == '\0')
-            break;
-    }
-    free(d);
-    return rc;
-}
-
 char *plan_journal_dir(void)
 {
     char *s = paths_state_dir(), *d;
@@ -160,7 +126,7 @@ int plan_journal_save(const struct plan_journal *j, const char *dir,
             *cause = x_strdup("the plan has no usable id");
         return -1;
     }
-    if (plan_mkdirs(dir, cause) != 0)
+    if (paths_mkdirs(dir, cause) != 0)
         return -1;
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "format", JOURNAL_FORMAT);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "src/buf.h"
@@ -154,8 +153,7 @@ struct sql_history *sql_history_open(const char *path, const char *context,
     } else {
         dir = paths_state_dir();
         h->path = x_asprintf("%s/sql_history", dir);
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            *cause = x_asprintf("cannot create %s: %s", dir, strerror(errno));
+        if (paths_mkdirs(dir, cause) != 0) {
             free(dir);
             sql_history_free(h);
             return NULL;

@@ -777,6 +777,7 @@ static void act_preview(struct app *a)
 static void act_candidates(struct app *a)
 {
     struct act *t = a->act;
+    const char *new_id;
     size_t i;
 
     t->args.to = NULL;
@@ -787,13 +788,22 @@ static void act_candidates(struct app *a)
         free(why);
         return;
     }
-    t->cand_sel = 0;
-    /* The builder's choice first: the first eligible candidate. */
-    for (i = 0; i < t->pf.n_candidates; i++)
-        if (t->pf.candidates[i].eligible) {
+    /* The builder's choice first (the plan's "new": the primary region,
+     * replaying before paused, the least lag), else the first eligible. */
+    new_id = t->plan ? plan_var(t->plan, "new") : NULL;
+    t->cand_sel = -1;
+    for (i = 0; i < t->pf.n_candidates; i++) {
+        const struct action_candidate *cd = &t->pf.candidates[i];
+
+        if (new_id && strcmp(cd->id, new_id) == 0) {
             t->cand_sel = (int)i;
             break;
         }
+        if (cd->eligible && t->cand_sel < 0)
+            t->cand_sel = (int)i;
+    }
+    if (t->cand_sel < 0)
+        t->cand_sel = 0;
     t->mode = ACT_MODE_CANDIDATES;
     act_dirty(a);
 }

@@ -270,9 +270,11 @@ static int act_cand_table(struct app *a, int row, int max, int iw,
         buf_printf(&b, "%c %-14.14s %-6.6s %-6s %-14.14s %s",
                    is_sel || marked ? '>' : ' ', cd->id,
                    cd->region ? cd->region : "", checks, lag,
-                   cd->eligible ? "yes" : "no: ");
-        if (!cd->eligible)
-            buf_puts(&b, cd->reason ? cd->reason : "not eligible");
+                   cd->eligible ? "yes" : "no");
+        if (*actions_candidate_note(cd))
+            buf_printf(&b, ": %s", actions_candidate_note(cd));
+        else if (!cd->eligible)
+            buf_puts(&b, ": not eligible");
         if (is_sel) {
             act_attr(palette_attr(THEME_ROLE_SELECTED) | A_REVERSE);
             mvwhline(stdscr, row + used, 2, ' ', iw);

@@ -916,6 +916,40 @@ START_TEST(test_failover_lag)
 }
 END_TEST
 
+/* A replica whose replay is paused stays a candidate, with a note that
+ * promoting it waits for replay; one that replays is chosen first even with
+ * more lag. */
+START_TEST(test_failover_paused)
+{
+    struct fleet_cluster *c = c3();
+    struct action_args a = args(ACTION_FAILOVER);
+    struct action_preflight pf;
+    struct plan *p;
+
+    nd(c, R1)->lag_replay_bytes = 0;
+    nd(c, R1)->replay_paused = 1;
+    nd(c, R2)->lag_replay_bytes = 8192;
+    p = ok(c, &a, &pf);
+    ck_assert_str_eq(plan_var(p, "new"), R2);
+    ck_assert_int_eq(pf.candidates[0].eligible, 1);
+    ck_assert_str_eq(pf.candidates[0].reason,
+                     "eligible: replay paused (promotion waits for replay to "
+                     "finish)");
+    ck_assert_str_eq(actions_candidate_note(&pf.candidates[0]),
+                     "replay paused (promotion waits for replay to finish)");
+    ck_assert_str_eq(actions_candidate_note(&pf.candidates[1]), "");
+    plan_free(p);
+    action_preflight_clear(&pf);
+    /* Chosen by name, it is taken. */
+    a.to = R1;
+    p = ok(c, &a, &pf);
+    ck_assert_str_eq(plan_var(p, "new"), R1);
+    plan_free(p);
+    action_preflight_clear(&pf);
+    cluster_free(c);
+}
+END_TEST
+
 START_TEST(test_failover_refusals)
 {
     struct fleet_cluster *c = c2(), *c3x;
@@ -1346,6 +1380,7 @@ static Suite *actions_suite(void)
     tcase_add_test(tc, test_replica_remove);
     tcase_add_test(tc, test_failover);
     tcase_add_test(tc, test_failover_lag);
+    tcase_add_test(tc, test_failover_paused);
     tcase_add_test(tc, test_failover_refusals);
     tcase_add_test(tc, test_create);
     tcase_add_test(tc, test_destroy);

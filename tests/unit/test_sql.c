@@ -320,6 +320,45 @@ START_TEST(test_history)
 }
 END_TEST
 
+/* A fresh account: HOME exists and is empty, no XDG variables.  The
+ * history's default place (~/.local/state/pgdeck/sql_history) is made with
+ * every missing parent, mode 0700; a file where a directory should be is
+ * named in the error. */
+START_TEST(test_history_fresh_home)
+{
+    char *home = unit_tmpdir(), *cause = NULL, *p;
+    struct sql_history *h;
+    struct stat st;
+
+    ck_assert_int_eq(setenv("HOME", home, 1), 0);
+    ck_assert_int_eq(unsetenv("XDG_STATE_HOME"), 0);
+    h = sql_history_open(NULL, "local", 3, &cause);
+    ck_assert_msg(h, "open: %s", cause ? cause : "?");
+    ck_assert_int_eq(sql_history_add(h, "select 1;", &cause), 1);
+    sql_history_free(h);
+    p = x_asprintf("%s/.local/state/pgdeck/sql_history", home);
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    free(p);
+    p = x_asprintf("%s/.local", home);
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0700);
+    free(p);
+    unit_rm_rf(home);
+    /* ~/.local is a file: the error names it. */
+    ck_assert_int_eq(mkdir(home, 0700), 0);
+    free(unit_write_file(home, ".local", "", 0600));
+    h = sql_history_open(NULL, "local", 3, &cause);
+    ck_assert_ptr_null(h);
+    p = x_asprintf("cannot create %s/.local: not a directory", home);
+    ck_assert_msg(cause && strstr(cause, p), "cause: %s", cause ? cause : "");
+    free(p);
+    free(cause);
+    unit_rm_rf(home);
+    free(home);
+}
+END_TEST
+
 static Suite *sql_suite(void)
 {
     Suite *s = suite_create("sql");
@@ -332,6 +371,7 @@ static Suite *sql_suite(void)
     tcase_add_test(tc, test_json);
     tcase_add_test(tc, test_error);
     tcase_add_test(tc, test_history);
+    tcase_add_test(tc, test_history_fresh_home);
     suite_add_tcase(s, tc);
     return s;
 }

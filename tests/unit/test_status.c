@@ -12,6 +12,7 @@
 #include "src/status.h"
 #include "src/xmalloc.h"
 
+#include "tests/unit/tmpdir.h"
 #include "tests/unit/unit.h"
 
 /*
@@ -234,6 +235,35 @@ START_TEST(test_cache_round_trip)
 }
 END_TEST
 
+/* The cache is saved under a state home none of whose directories exist
+ * yet (a fresh account), and read back. */
+START_TEST(test_cache_save_fresh_home)
+{
+    struct fleet_model *m = model(), *back;
+    char *tmp = unit_tmpdir(), *path, *cause = NULL;
+
+    path = x_asprintf("%s/.local/state/pgdeck/cache-local.json", tmp);
+    ck_assert_msg(cache_save(m, path, &cause) == 0, "save: %s",
+                  cause ? cause : "?");
+    back = cache_load(path, &cause);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_ptr_nonnull(fleet_model_cluster(back, "acme-db"));
+    fleet_model_free(back);
+    free(path);
+    /* A file in the way is named. */
+    free(unit_write_file(tmp, "plain", "x", 0600));
+    path = x_asprintf("%s/plain/pgdeck/cache-local.json", tmp);
+    ck_assert_int_eq(cache_save(m, path, &cause), -1);
+    ck_assert_msg(strstr(cause, "plain") && strstr(cause, "cannot create"),
+                  "cause: %s", cause);
+    free(cause);
+    free(path);
+    unit_rm_rf(tmp);
+    free(tmp);
+    fleet_model_free(m);
+}
+END_TEST
+
 static Suite *status_suite(void)
 {
     Suite *s = suite_create("status");
@@ -243,6 +273,7 @@ static Suite *status_suite(void)
     tcase_add_test(tc, test_table);
     tcase_add_test(tc, test_exit_codes);
     tcase_add_test(tc, test_cache_round_trip);
+    tcase_add_test(tc, test_cache_save_fresh_home);
     suite_add_tcase(s, tc);
     return s;
 }
