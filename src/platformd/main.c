@@ -39,6 +39,7 @@ struct main_opts {
     const char *listen;
     const char *seed;
     int faults;
+    int no_fsync;
     int foreground;
     long long day_ms;
     enum vol_mode vmode;
@@ -46,32 +47,37 @@ struct main_opts {
 
 static void main_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: pgdeck-platformd [--state-dir DIR] [--listen ADDR:PORT]\n"
-            "                        [--seed demo] [--enable-faults]\n"
-            "                        [--volumes dir|loop] [--day SECONDS]\n"
-            "                        [--foreground]\n"
-            "       pgdeck-platformd --help | --version\n"
-            "\n"
-            "The local platform: the Fly Machines API on loopback, backed by\n"
-            "real PostgreSQL + repmgr machines.  See pgdeck-platformd(8).\n"
-            "\n"
-            "  --state-dir DIR    state directory (default "
-            "$XDG_STATE_HOME/pgdeck/platform,\n"
-            "                     /var/lib/pgdeck-platform as root)\n"
-            "  --listen ADDR:PORT loopback address to serve on (default %s;\n"
-            "                     port 0 picks a free port, see DIR/url)\n"
-            "  --seed demo        create the demo fleet when the state is "
-            "empty\n"
-            "  --enable-faults    serve the /admin fault-injection endpoints\n"
-            "  --volumes MODE     dir (default) or loop (root: real ext4 "
-            "images)\n"
-            "  --day SECONDS      length of a day for automatic snapshots "
-            "and their\n"
-            "                     retention (default 86400; for drills and "
-            "tests)\n"
-            "  --foreground       do not daemonize\n",
-            MAIN_DEFAULT_LISTEN);
+    fprintf(
+        f,
+        "usage: pgdeck-platformd [--state-dir DIR] [--listen ADDR:PORT]\n"
+        "                        [--seed demo] [--enable-faults]\n"
+        "                        [--volumes dir|loop] [--day SECONDS]\n"
+        "                        [--no-fsync] [--foreground]\n"
+        "       pgdeck-platformd --help | --version\n"
+        "\n"
+        "The local platform: the Fly Machines API on loopback, backed by\n"
+        "real PostgreSQL + repmgr machines.  See pgdeck-platformd(8).\n"
+        "\n"
+        "  --state-dir DIR    state directory (default "
+        "$XDG_STATE_HOME/pgdeck/platform,\n"
+        "                     /var/lib/pgdeck-platform as root)\n"
+        "  --listen ADDR:PORT loopback address to serve on (default %s;\n"
+        "                     port 0 picks a free port, see DIR/url)\n"
+        "  --seed demo        create the demo fleet when the state is "
+        "empty\n"
+        "  --enable-faults    serve the /admin fault-injection endpoints\n"
+        "  --volumes MODE     dir (default) or loop (root: real ext4 "
+        "images)\n"
+        "  --day SECONDS      length of a day for automatic snapshots "
+        "and their\n"
+        "                     retention (default 86400; for drills and "
+        "tests)\n"
+        "  --no-fsync         a test platform: nodes run with fsync = off,\n"
+        "                     initdb and base backups without sync (a host\n"
+        "                     crash can lose their data; nothing else\n"
+        "                     changes)\n"
+        "  --foreground       do not daemonize\n",
+        MAIN_DEFAULT_LISTEN);
 }
 
 static char *main_default_state_dir(void)
@@ -100,6 +106,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
         {"enable-faults", no_argument, NULL, 'F'},
         {"volumes", required_argument, NULL, 'V'},
         {"day", required_argument, NULL, 'd'},
+        {"no-fsync", no_argument, NULL, 'N'},
         {"foreground", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'v'},
@@ -161,6 +168,9 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
             o->day_ms = v * 1000;
             break;
         }
+        case 'N':
+            o->no_fsync = 1;
+            break;
         case 'f':
             o->foreground = 1;
             break;
@@ -265,6 +275,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     log_msg("pgdeck-platformd %s starting in %s", PACKAGE_VERSION, o.state_dir);
     st_init(d.state_dir);
+    rt_set_no_fsync(o.no_fsync);
     if (rt_init(d.state_dir, &cause) == -1 ||
         vol_init(d.state_dir, o.vmode, &cause) == -1 ||
         persist_load(&cause) == -1 ||
@@ -282,7 +293,8 @@ int main(int argc, char **argv)
         daemon_fail(&d, cause);
         return 1;
     }
-    log_msg("serving on %s%s", d.url, o.faults ? " (faults enabled)" : "");
+    log_msg("serving on %s%s%s", d.url, o.faults ? " (faults enabled)" : "",
+            o.no_fsync ? " (nodes without fsync: a test platform)" : "");
     daemon_ready(&d);
     for (;;) {
         if (sigwait(&set, &sig) != 0)

@@ -224,6 +224,7 @@ static int node_initdb(const struct rt_machine *m, char **cause)
                           "UTF8",
                           "--locale=C.UTF-8",
                           "--no-instructions",
+                          rt_no_fsync() ? "--no-sync" : NULL,
                           NULL};
     char *line = x_asprintf("%s\n", m->operator_password ? m->operator_password
                                                          : "postgres");
@@ -311,6 +312,43 @@ static int node_clone(const struct rt_machine *m, const char *primary,
 }
 
 /* A former primary, or a stray standby, joins PRIMARY's timeline. */
+/*
+ * Waits up to TIMEOUT_MS until PRIMARY's repmgr metadata registers it as
+ * the active primary.  repmgrd promotes first and updates repmgr.nodes
+ * after: a former primary started in between finds a server out of
+ * recovery that repmgr does not call primary yet, its rejoin targets
+ * itself and fails, and the re-clone that follows asks for its slot on the
+ * wrong node (it then never streams).  Returns 1 once registered, else 0.
+ */
+static int node_wait_registered_primary(const struct rt_machine *m,
+                                        const char *primary, int timeout_ms)
+{
+    long long deadline = proc_now_ms() + timeout_ms;
+
+    for (;;) {
+        struct pg_conn *c =
+            pgq_remote(primary, "repmgr", m->repl_password, 2, NULL);
+        char *v = NULL;
+
+        if (c) {
+            v = pgq_value(c,
+                          "SELECT count(*) FROM repmgr.nodes WHERE type = "
+                          "'primary' AND active AND node_name = "
+                          "current_setting('cluster_name')",
+                          NULL);
+            pgq_close(c);
+        }
+        if (v && strcmp(v, "1") == 0) {
+            free(v);
+            return 1;
+        }
+        free(v);
+        if (proc_now_ms() >= deadline)
+            return 0;
+        proc_nap(250);
+    }
+}
+
 static int node_rejoin(const struct rt_machine *m, const char *primary,
                        char **cause)
 {
@@ -530,7 +568,12 @@ int node_start(const struct rt_machine *m, const struct rt_peer *peers,
         if (rc == 0 && primary && !standby) {
             char *why = NULL;
 
-            /* A former primary: another one took over.  Rejoin it. */
+            /* A former primary: another one took over.  Rejoin it, once
+             * repmgr registers the new one (it may still be promoting). */
+            if (!node_wait_registered_primary(m, primary, NODE_PRIMARY_WAIT_MS))
+                log_msg("machine %s: %s is not registered as primary after "
+                        "%d s; rejoining all the same",
+                        m->id, primary, NODE_PRIMARY_WAIT_MS / 1000);
             log_msg("machine %s: former primary, rejoining %s", m->id, primary);
             rc = node_rejoin(m, primary, &why);
             if (rc != 0) {

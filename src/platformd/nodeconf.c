@@ -80,6 +80,8 @@ int nodeconf_write_volume(const struct rt_machine *m, char **cause)
                "follow_command='%s/repmgr standby follow -f %s/repmgr.conf "
                "--log-to-file --upstream-node-id=%%n'\n",
                PG_BINDIR, m->volume_path);
+    if (rt_no_fsync())
+        buf_puts(&b, "pg_basebackup_options='--no-sync'\n");
     buf_printf(&b, "log_level=INFO\nlog_file='%s/repmgrd.log'\n", m->run_dir);
     buf_printf(&b, "repmgrd_pid_file='%s/repmgrd.pid'\n", m->run_dir);
     buf_puts(&b, "connection_check_type=ping\n"
@@ -192,6 +194,7 @@ int nodeconf_init_data(const struct rt_machine *m, char **cause)
 char *nodeconf_pg_opts(const struct rt_machine *m)
 {
     return x_asprintf("-c listen_addresses=%s -c unix_socket_directories=%s "
-                      "-c cluster_name=%s",
-                      m->private_ip, m->run_dir, m->id);
+                      "-c cluster_name=%s%s",
+                      m->private_ip, m->run_dir, m->id,
+                      rt_no_fsync() ? " -c fsync=off" : "");
 }

@@ -48,6 +48,18 @@ static char *rt_shim;
 static int rt_placeholder_start(const struct rt_machine *m, char **cause);
 static pid_t rt_placeholder_pid(const struct rt_machine *m);
 
+static int rt_nofsync;
+
+void rt_set_no_fsync(int on)
+{
+    rt_nofsync = on != 0;
+}
+
+int rt_no_fsync(void)
+{
+    return rt_nofsync;
+}
+
 int rt_init(const char *state_dir, char **cause)
 {
     char *shim_path;

@@ -142,4 +142,17 @@ int rt_init(const char *state_dir, char **cause);
 /* Once at daemon shutdown, after every machine was stopped. */
 void rt_shutdown(void);
 
+/*
+ * The host's durability, set once before any machine starts.  By default
+ * (0) every node is as durable as on Fly: fsync = on, and initdb,
+ * pg_basebackup and repmgr's clone sync what they write.  A test platform
+ * (--no-fsync) sets 1: nodes run with fsync = off, those tools with
+ * --no-sync, and the daemon's state file is written without fsync.  A killed
+ * process loses nothing by it (the page cache survives); only a crash of the
+ * host itself would, which no test makes. Nothing of Fly's or postgres-flex's
+ * behaviour changes (doc/architecture.md, "Test time").
+ */
+void rt_set_no_fsync(int on);
+int rt_no_fsync(void);
+
 #endif

@@ -553,9 +553,13 @@ int vol_snapshot(const char *id, const char *snap_id, const char *node_ip,
         char *pgpass = x_asprintf("PGPASSFILE=%s/.pgpass", vdir);
         const char *env[] = {pgpass, NULL};
         char *bb = x_asprintf("%s/pg_basebackup", PG_BINDIR);
-        const char *argv[] = {bb,       "-h",     node_ip, "-p", "5433",
-                              "-U",     "repmgr", "-D",    dst,  "-X",
-                              "stream", "-c",     "fast",  "-w", NULL};
+        const char *argv[] = {
+            bb,       "-h",     node_ip,
+            "-p",     "5433",   "-U",
+            "repmgr", "-D",     dst,
+            "-X",     "stream", "-c",
+            "fast",   "-w",     rt_no_fsync() ? "--no-sync" : NULL,
+            NULL};
         struct runas_opts o = {300, NULL, env, NULL, 0};
 
         rc = runas_check("pg_basebackup", argv, &o, cause);

@@ -6,6 +6,9 @@
 # target_session_attrs=read-write) inserts rows stamped with clock_timestamp();
 # the longest gap between consecutive committed rows around the failover is
 # the outage a client sees.  Target <= 1 s.
+# A benchmark keeps the default platform: full durability, state on disk.
+PD_FSYNC=${PD_FSYNC:-1}
+PD_TMP=${PD_TMP:-${TMPDIR:-/tmp}}
 . "$srcdir/tests/lib/platformd.sh"
 . "$srcdir/tests/lib/pg.sh"
 

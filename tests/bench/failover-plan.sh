@@ -8,6 +8,9 @@
 # Reported: the longest gap between consecutive committed rows inside any
 # failover's window (target <= 1 s), and the acknowledged commits missing on
 # the final primary after every replica caught up (target 0).
+# A benchmark keeps the default platform: full durability, state on disk.
+PD_FSYNC=${PD_FSYNC:-1}
+PD_TMP=${PD_TMP:-${TMPDIR:-/tmp}}
 . "$srcdir/tests/lib/platformd.sh"
 . "$srcdir/tests/lib/pg.sh"
 . "$srcdir/tests/lib/act.sh"

@@ -9,6 +9,9 @@
 # nothing listens on their 5433, so every probe is refused at once.
 # Prints RESULT lines for run-all.sh.
 #   env: CLUSTERS (100), NODES (3), LATENCY (100), RUNS (5)
+# A benchmark keeps the default platform: full durability, state on disk.
+PD_FSYNC=${PD_FSYNC:-1}
+PD_TMP=${PD_TMP:-${TMPDIR:-/tmp}}
 . "$srcdir/tests/lib/platformd.sh"
 . "$srcdir/tests/lib/pg.sh"
 

@@ -7,6 +7,9 @@
 # replica with every pgbench row.
 #   env: SCALE (pgbench scale, default 13 = ~200 MB), KEEP=1 prints the
 #   CLI's output on stderr
+# A benchmark keeps the default platform: full durability, state on disk.
+PD_FSYNC=${PD_FSYNC:-1}
+PD_TMP=${PD_TMP:-${TMPDIR:-/tmp}}
 . "$srcdir/tests/lib/platformd.sh"
 . "$srcdir/tests/lib/pg.sh"
 . "$srcdir/tests/lib/act.sh"

@@ -4,6 +4,9 @@
 # connection and over N requests with a new connection each (what a client
 # without keep-alive pays).  Prints RESULT lines for run-all.sh.
 #   env: N (default 1000), MACHINES (default 30)
+# A benchmark keeps the default platform: full durability, state on disk.
+PD_FSYNC=${PD_FSYNC:-1}
+PD_TMP=${PD_TMP:-${TMPDIR:-/tmp}}
 . "$srcdir/tests/lib/platformd.sh"
 . "$srcdir/tests/lib/pg.sh"
 

@@ -7,6 +7,9 @@
 # median and spread (min-max).  A full refresh is one `pgdeck status
 # --json` with no snapshot cache, process start included.  Prints RESULT
 # lines for run-all.sh and a table on stderr.
+# A benchmark keeps the default platform: full durability, state on disk.
+PD_FSYNC=${PD_FSYNC:-1}
+PD_TMP=${PD_TMP:-${TMPDIR:-/tmp}}
 . "$srcdir/tests/lib/platformd.sh"
 . "$srcdir/tests/lib/pg.sh"
 

@@ -4,6 +4,9 @@
 # from the machine create request to the new machine streaming in the
 # primary's pg_stat_replication.  Target <= 5 s.
 #   env: SCALE (pgbench scale, default 14 = ~210 MB)
+# A benchmark keeps the default platform: full durability, state on disk.
+PD_FSYNC=${PD_FSYNC:-1}
+PD_TMP=${PD_TMP:-${TMPDIR:-/tmp}}
 . "$srcdir/tests/lib/platformd.sh"
 . "$srcdir/tests/lib/pg.sh"
 

@@ -6,6 +6,9 @@
 # compared with the source's at snapshot time (must be equal).  No target
 # from the issues: the figures go to doc/architecture.md ("Snapshots").
 #   env: SCALE (pgbench scale, default 14 = ~210 MB)
+# A benchmark keeps the default platform: full durability, state on disk.
+PD_FSYNC=${PD_FSYNC:-1}
+PD_TMP=${PD_TMP:-${TMPDIR:-/tmp}}
 . "$srcdir/tests/lib/platformd.sh"
 . "$srcdir/tests/lib/pg.sh"
 . "$srcdir/tests/lib/act.sh"

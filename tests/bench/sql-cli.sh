@@ -7,6 +7,9 @@
 # arrived and the cancel took effect).  Target: with the cap, RSS bounded
 # (independent of the result's size); 100 ms to the first row.
 #   env: ROWS (1000000)
+# A benchmark keeps the default platform: full durability, state on disk.
+PD_FSYNC=${PD_FSYNC:-1}
+PD_TMP=${PD_TMP:-${TMPDIR:-/tmp}}
 . "$srcdir/tests/lib/platformd.sh"
 . "$srcdir/tests/lib/pg.sh"
 . "$srcdir/tests/lib/act.sh"

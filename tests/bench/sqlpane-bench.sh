@@ -13,6 +13,9 @@
 srcdir=${srcdir:-.}
 builddir=${builddir:-.}
 . "$srcdir/tests/lib/tap.sh"
+# A benchmark keeps the default platform: full durability, state on disk.
+PD_FSYNC=${PD_FSYNC:-1}
+PD_TMP=${PD_TMP:-${TMPDIR:-/tmp}}
 . "$srcdir/tests/lib/platformd.sh"
 . "$srcdir/tests/lib/tmux.sh"
 

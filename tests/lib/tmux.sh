@@ -71,13 +71,12 @@ tmx_dead() {
 tmx_wait_for() {
     _tmxw_text=$1
     _tmxw_timeout=$2
-    _tmxw_start=$(date +%s.%N)
+    _tmxw_end=$(($(date +%s) + _tmxw_timeout))
     while :; do
         if tmx_capture 2>/dev/null | grep -qF -- "$_tmxw_text"; then
             return 0
         fi
-        if awk -v s="$_tmxw_start" -v n="$(date +%s.%N)" -v t="$_tmxw_timeout" \
-            'BEGIN { exit !(n - s >= t) }'; then
+        if [ "$(date +%s)" -ge "$_tmxw_end" ]; then
             echo "# timed out after ${_tmxw_timeout}s waiting for \"$_tmxw_text\"; screen:"
             tmx_capture 2>/dev/null | sed 's/^/#   |/'
             return 1
