@@ -97,7 +97,11 @@ struct plan_step *actions_wait_sql_one(struct plan *p, char *title,
 struct plan_step *actions_wait_streaming(struct plan *p, char *title,
                                          const char *primary,
                                          const char *replica);
-/* The JSON of an exec request running ARGV (NULL-terminated). */
+/* The port postgres-flex's Postgres listens on. */
+#define ACTIONS_PG_PORT "5433"
+/* The JSON of an exec request running ARGV (NULL-terminated, a Postgres
+ * tool) as the postgres user: "gosu postgres ARGV...", with "-p 5433"
+ * after psql. */
 char *actions_exec_body(const char *const *argv, int timeout_s);
 /* "/apps/${app}/machines/ID/exec" */
 char *actions_exec_path(const char *id);

@@ -77,7 +77,17 @@ char *actions_exec_body(const char *const *argv, int timeout_s)
     cJSON *cmd = cJSON_AddArrayToObject(o, "command");
     char *text;
 
-    for (; *argv; argv++)
+    /* Exec runs as root on a flex machine: repmgr refuses root, and root
+     * has no pg_hba entry nor PGPORT.  As flyctl does over SSH, every tool
+     * runs as postgres (gosu is on the image); psql names flex's port. */
+    cJSON_AddItemToArray(cmd, cJSON_CreateString("gosu"));
+    cJSON_AddItemToArray(cmd, cJSON_CreateString("postgres"));
+    cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[0]));
+    if (strcmp(argv[0], "psql") == 0) {
+        cJSON_AddItemToArray(cmd, cJSON_CreateString("-p"));
+        cJSON_AddItemToArray(cmd, cJSON_CreateString(ACTIONS_PG_PORT));
+    }
+    for (argv++; *argv; argv++)
         cJSON_AddItemToArray(cmd, cJSON_CreateString(*argv));
     cJSON_AddNumberToObject(o, "timeout", timeout_s);
     text = actions_json(o);

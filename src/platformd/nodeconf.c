@@ -158,9 +158,14 @@ int nodeconf_write_data(const struct rt_machine *m, char **cause)
     free(path);
     buf_free(&b);
     if (rc == 0) {
+        /* postgres-flex's local entries (setDefaultHBA): none for root or
+         * any other role; host entries on this host's loopback stand for
+         * its fdaa::/16 and any-address ones. */
         buf_puts(&b, "# Written by pgdeck-platformd.\n"
-                     "local all all trust\n"
-                     "local replication all trust\n"
+                     "local all postgres trust\n"
+                     "local all flypgadmin trust\n"
+                     "local repmgr repmgr trust\n"
+                     "local replication repmgr trust\n"
                      "host all all 127.0.0.0/8 scram-sha-256\n"
                      "host replication all 127.0.0.0/8 scram-sha-256\n");
         path = x_asprintf("%s/pg_hba.conf", data);

@@ -140,6 +140,12 @@ static char **runas_envp(const struct runas_opts *o)
     const char *home = runas_id.home ? runas_id.home : "/";
     const char *user = runas_id.name ? runas_id.name : "postgres";
 
+    /* A program that keeps root (exec, as on the image) has root's. */
+    if (o && o->as_self && runas_id.drop) {
+        home = "/root";
+        user = "root";
+    }
+
     if (o && o->env)
         while (o->env[n])
             n++;

@@ -342,7 +342,7 @@ _pgc_fo_run() {
             _pgfo_why="$_pgfo_why $_pgfo_id: checks not passing;"
             continue
         fi
-        if ! pgc_exec "$_pgfo_app" "$_pgfo_id" repmgr standby switchover -f /data/repmgr.conf --dry-run; then
+        if ! pgc_exec "$_pgfo_app" "$_pgfo_id" gosu postgres repmgr standby switchover -f /data/repmgr.conf --dry-run; then
             _pgfo_why="$_pgfo_why $_pgfo_id: dry run exit $PGC_EXEC_CODE;"
             PGC_FO_OUT="$PGC_FO_OUT$PGC_EXEC_OUT"
             continue
@@ -367,7 +367,7 @@ _pgc_fo_run() {
         return 1
     }
     PGC_FO_STEP="promote"
-    pgc_exec "$_pgfo_app" "$PGC_FO_NEW" repmgr standby promote --siblings-follow -f /data/repmgr.conf
+    pgc_exec "$_pgfo_app" "$PGC_FO_NEW" gosu postgres repmgr standby promote --siblings-follow -f /data/repmgr.conf
     _pgfo_rc=$?
     PGC_FO_OUT="$PGC_FO_OUT$PGC_EXEC_OUT"
     [ $_pgfo_rc -eq 0 ] || {

@@ -384,10 +384,12 @@ static void tm_case_exec(void)
     char *c = NULL;
     const char *const sh[] = {"sh", "-c", "id", NULL};
     const char *const bad[] = {"/usr/bin/bash", NULL};
-    const char *const psql[] = {"psql", "-U",       "postgres",
-                                "-Atc", "select 1", NULL};
+    /* As root exec (flex): psql as postgres through gosu, on port 5433. */
+    const char *const psql[] = {"gosu", "postgres", "psql",     "-p",
+                                "5433", "-Atc",     "select 1", NULL};
+    const char *const bare[] = {"psql", "-Atc", "select 1", NULL};
     const char *const cat[] = {"cat", "/data/repmgr.conf", NULL};
-    char *argv[8];
+    char *argv[12];
     int rc;
 
     for (int i = 0; sh[i] || (argv[i] = NULL, 0); i++)
@@ -410,7 +412,20 @@ static void tm_case_exec(void)
         argv[i] = x_strdup(psql[i]);
     rc = rt_exec(&tm[1].m, argv, 20, &r, &c);
     tm_ok(rc == 0 && r.exit_code == 0 && strcmp(r.out, "1\n") == 0,
-          "exec psql -U postgres -c 'select 1' prints 1 (%s)",
+          "exec gosu postgres psql -p 5433 -c 'select 1' prints 1 (%s)",
+          rc == 0 ? r.err : c);
+    for (int i = 0; argv[i]; i++)
+        free(argv[i]);
+    if (rc == 0)
+        rt_exec_result_free(&r);
+    free(c);
+    c = NULL;
+    /* Root's environment has no PGPORT: a bare psql looks on 5432. */
+    for (int i = 0; bare[i] || (argv[i] = NULL, 0); i++)
+        argv[i] = x_strdup(bare[i]);
+    rc = rt_exec(&tm[1].m, argv, 20, &r, &c);
+    tm_ok(rc == 0 && r.exit_code != 0 && strstr(r.err, "5432"),
+          "exec psql without -p finds no server on 5432 (%s)",
           rc == 0 ? r.err : c);
     for (int i = 0; argv[i]; i++)
         free(argv[i]);
@@ -440,9 +455,10 @@ static void tm_case_planned_failover(void)
 {
     struct rt_exec_result r;
     const char *const promote[] = {
-        "repmgr", "standby",           "promote", "--siblings-follow",
-        "-f",     "/data/repmgr.conf", NULL};
-    char *argv[8], *c = NULL;
+        "gosu",    "postgres",          "repmgr",
+        "standby", "promote",           "--siblings-follow",
+        "-f",      "/data/repmgr.conf", NULL};
+    char *argv[12], *c = NULL;
     long long t0;
     int rc;
 
@@ -454,9 +470,24 @@ static void tm_case_planned_failover(void)
     tm_ok(rc == 0 && !rt_alive(&tm[0].m), "old primary stopped");
     free(c);
     c = NULL;
+    if (geteuid() == 0) {
+        /* Exec is root, as on flex: repmgr itself refuses. */
+        char *const root_argv[] = {argv[2], argv[3], argv[4],
+                                   argv[6], argv[7], NULL};
+
+        rc = rt_exec(&tm[1].m, root_argv, 30, &r, &c);
+        tm_ok(rc == 0 && r.exit_code != 0 && strstr(r.err, "root"),
+              "exec repmgr as root is refused by repmgr (%s)",
+              rc == 0 ? r.err : c);
+        if (rc == 0)
+            rt_exec_result_free(&r);
+        free(c);
+        c = NULL;
+    }
     rc = rt_exec(&tm[1].m, argv, 60, &r, &c);
     tm_ok(rc == 0 && r.exit_code == 0,
-          "exec repmgr standby promote --siblings-follow exits 0 in %lld ms",
+          "exec gosu postgres repmgr standby promote --siblings-follow exits "
+          "0 in %lld ms",
           tm_ms() - t0);
     if (rc == 0) {
         if (r.exit_code != 0)

@@ -160,10 +160,15 @@ static void check_streaming(const struct plan *p, size_t i, const char *primary,
     ck_assert_str_eq(s->req.path, path);
     ck_assert_int_eq(s->cond, PLAN_COND_EXEC_STDOUT);
     ck_assert_str_eq(s->cond_arg, "1");
-    ck_assert_str_eq(cJSON_GetArrayItem(cmd, 0)->valuestring, "psql");
+    /* As postgres (exec is root on flex), on flex's port. */
+    ck_assert_str_eq(cJSON_GetArrayItem(cmd, 0)->valuestring, "gosu");
+    ck_assert_str_eq(cJSON_GetArrayItem(cmd, 1)->valuestring, "postgres");
+    ck_assert_str_eq(cJSON_GetArrayItem(cmd, 2)->valuestring, "psql");
+    ck_assert_str_eq(cJSON_GetArrayItem(cmd, 3)->valuestring, "-p");
+    ck_assert_str_eq(cJSON_GetArrayItem(cmd, 4)->valuestring, "5433");
     ck_assert_ptr_nonnull(
-        strstr(cJSON_GetArrayItem(cmd, 2)->valuestring, "pg_stat_replication"));
-    ck_assert_ptr_nonnull(strstr(cJSON_GetArrayItem(cmd, 2)->valuestring, sql));
+        strstr(cJSON_GetArrayItem(cmd, 6)->valuestring, "pg_stat_replication"));
+    ck_assert_ptr_nonnull(strstr(cJSON_GetArrayItem(cmd, 6)->valuestring, sql));
     ck_assert(!s->mutates);
     cJSON_Delete(b);
     free(path);
@@ -685,8 +690,14 @@ START_TEST(test_replica_remove)
     struct fleet_cluster *c = c3();
     struct action_args a = args(ACTION_REPLICA_REMOVE);
     struct action_preflight pf;
-    const char *un[] = {"repmgr", "standby",           "unregister",
-                        "-f",     "/data/repmgr.conf", "--node-id=${node_id}",
+    const char *un[] = {"gosu",
+                        "postgres",
+                        "repmgr",
+                        "standby",
+                        "unregister",
+                        "-f",
+                        "/data/repmgr.conf",
+                        "--node-id=${node_id}",
                         NULL};
     struct plan *p;
     const struct plan_step *s;
@@ -718,7 +729,7 @@ START_TEST(test_replica_remove)
     ck_assert_int_eq(s->mutates, 0);
     b = body_of(s);
     ck_assert_ptr_nonnull(
-        strstr(cJSON_GetArrayItem(get(b, "command"), 4)->valuestring,
+        strstr(cJSON_GetArrayItem(get(b, "command"), 8)->valuestring,
                "node_name = '${node}'"));
     cJSON_Delete(b);
     s = step_at(p, 3);
@@ -733,7 +744,7 @@ START_TEST(test_replica_remove)
     ck_assert_str_eq(s->needs, "node_id");
     b = body_of(s);
     ck_assert_ptr_nonnull(
-        strstr(cJSON_GetArrayItem(get(b, "command"), 2)->valuestring,
+        strstr(cJSON_GetArrayItem(get(b, "command"), 6)->valuestring,
                "pg_drop_replication_slot(slot_name)) from pg_replication_slots "
                "where slot_name = 'repmgr_slot_${node_id}'"));
     cJSON_Delete(b);
@@ -773,12 +784,20 @@ START_TEST(test_failover)
     struct action_args a = args(ACTION_FAILOVER);
     struct action_preflight pf;
     const char *promote[] = {
-        "repmgr", "standby",           "promote", "--siblings-follow",
-        "-f",     "/data/repmgr.conf", NULL};
-    const char *dry[] = {"repmgr", "standby",           "switchover",
-                         "-f",     "/data/repmgr.conf", "--dry-run",
-                         NULL};
-    const char *probe[] = {"psql", "-Atc", "select pg_is_in_recovery()", NULL};
+        "gosu",    "postgres",          "repmgr",
+        "standby", "promote",           "--siblings-follow",
+        "-f",      "/data/repmgr.conf", NULL};
+    const char *dry[] = {
+        "gosu", "postgres",          "repmgr",    "standby", "switchover",
+        "-f",   "/data/repmgr.conf", "--dry-run", NULL};
+    const char *probe[] = {"gosu",
+                           "postgres",
+                           "psql",
+                           "-p",
+                           "5433",
+                           "-Atc",
+                           "select pg_is_in_recovery()",
+                           NULL};
     struct plan *p;
     const struct plan_step *s;
     struct plan_check ck;
