@@ -94,13 +94,7 @@ static char **exec_env(const struct rt_machine *m)
      * verified: that the image's postgres has /data for home. */
     if (m->volume_path)
         env[i++] = x_asprintf("PGPASSFILE=%s/.pgpass", m->volume_path);
-    env[i++] = x_asprintf("FLY_APP_NAME=%s", m->app ? m->app : "");
-    env[i++] = x_asprintf("FLY_MACHINE_ID=%s", m->id ? m->id : "");
-    env[i++] = x_asprintf("FLY_REGION=%s", m->region ? m->region : "");
-    env[i++] = x_asprintf("PRIMARY_REGION=%s",
-                          m->primary_region ? m->primary_region : "");
-    env[i++] =
-        x_asprintf("FLY_PRIVATE_IP=%s", m->private_ip ? m->private_ip : "");
+    i = rt_env_fly(m, env, i);
     env[i] = NULL;
     return env;
 }

@@ -134,6 +134,9 @@ char *rt_data_dir(const struct rt_machine *m);
 /* The environment of a Postgres machine's programs (NULL-terminated,
  * owned: free with rt_env_free). */
 char **rt_env(const struct rt_machine *m);
+/* Appends the machine's FLY_* variables (and PRIMARY_REGION) to ENV from
+ * index I (room for 5 more); returns the next index. */
+size_t rt_env_fly(const struct rt_machine *m, char **env, size_t i);
 void rt_env_free(char **env);
 
 /* ---- nodeconf.c ---- */

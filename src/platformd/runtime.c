@@ -142,6 +142,14 @@ char **rt_env(const struct rt_machine *m)
     env[i++] = x_asprintf("PGHOST=%s", m->run_dir);
     env[i++] = x_asprintf("PGPORT=%d", RT_PG_PORT);
     env[i++] = x_strdup("PGUSER=postgres");
+    i = rt_env_fly(m, env, i);
+    env[i++] = x_asprintf("FLY_VM_MEMORY_MB=%d", m->memory_mb);
+    env[i] = NULL;
+    return env;
+}
+
+size_t rt_env_fly(const struct rt_machine *m, char **env, size_t i)
+{
     env[i++] = x_asprintf("FLY_APP_NAME=%s", m->app ? m->app : "");
     env[i++] = x_asprintf("FLY_MACHINE_ID=%s", m->id ? m->id : "");
     env[i++] = x_asprintf("FLY_REGION=%s", m->region ? m->region : "");
@@ -149,9 +157,7 @@ char **rt_env(const struct rt_machine *m)
                           m->primary_region ? m->primary_region : "");
     env[i++] =
         x_asprintf("FLY_PRIVATE_IP=%s", m->private_ip ? m->private_ip : "");
-    env[i++] = x_asprintf("FLY_VM_MEMORY_MB=%d", m->memory_mb);
-    env[i] = NULL;
-    return env;
+    return i;
 }
 
 void rt_env_free(char **env)
