@@ -59,14 +59,14 @@ static char *actions_pinned_image(const struct fleet_node *src,
     return x_asprintf("%s@%s", s, src->image_digest);
 }
 
-/* An exec that prints the repmgr node id of MACHINE (a template), and
- * fails with a readable error when it is not registered. */
+/* An exec that prints the repmgr node id of MACHINE (a template), or
+ * nothing when it is not registered (the variable then stays unset and
+ * there is nothing to unregister).  It fails only when the primary could
+ * not be asked: then nothing may be destroyed (audit point C2). */
 static char *actions_node_id_body(const char *machine)
 {
     char *sql = x_asprintf(
-        "select coalesce((select node_id::text from repmgr.nodes where "
-        "node_name = '%s'), 'machine %s is not registered in repmgr')::int",
-        machine, machine);
+        "select node_id from repmgr.nodes where node_name = '%s'", machine);
     const char *argv[] = {"psql", "-d", "repmgr", "-Atc", sql, NULL};
     char *body = actions_exec_body(argv, ACTIONS_EXEC_TIMEOUT_S);
 
@@ -456,15 +456,19 @@ int actions_replica_remove(const struct fleet_cluster *c,
                          "${node}", PLAN_COND_MACHINE_STATE, "stopped",
                          ACTIONS_WAIT_STOP_MS);
     /* A node that never registered has nothing to unregister: the next
-     * two steps are skipped then. */
+     * two steps are skipped then.  When the primary cannot be asked, the
+     * plan stops here, before the machine is destroyed: a member left in
+     * repmgr.nodes still votes, and postgres-flex's monitor fences the
+     * primary when it cannot see a majority.  `pgdeck resume` finishes
+     * once the primary answers. */
     s = actions_step(
         p,
-        x_asprintf("find the repmgr node id of ${node} on the primary %s",
+        x_asprintf("find the repmgr node id of ${node} on the primary %s "
+                   "(nothing is destroyed until it is unregistered)",
                    prim->id),
         "POST", actions_exec_path(prim->id), actions_node_id_body("${node}"));
     s->capture = PLAN_CAPTURE_EXEC_STDOUT;
     s->capture_var = x_strdup("node_id");
-    s->best_effort = 1;
     actions_unregister_steps(p, prim->id, "node_id", 0);
     s = actions_step(p, x_strdup("delete the machine ${node}"), "DELETE",
                      x_strdup("/apps/${app}/machines/${node}?force=true"),

@@ -370,6 +370,13 @@ int plan_capture_value(enum plan_capture cap, const struct plan_answer *a,
         }
         v = plan_trim(e.stdout_text);
         api_exec_free(&e);
+        if (!*v) {
+            /* A query that found nothing printed nothing: the variable
+             * stays unset, and the steps that need it are skipped. */
+            free(v);
+            *value = NULL;
+            return 0;
+        }
     } else {
         *cause = x_strdup("nothing to capture");
         return -1;

@@ -727,6 +727,9 @@ START_TEST(test_replica_remove)
     ck_assert_int_eq(s->capture, PLAN_CAPTURE_EXEC_STDOUT);
     ck_assert_str_eq(s->capture_var, "node_id");
     ck_assert_int_eq(s->mutates, 0);
+    /* Not best effort: when the primary cannot be asked, the plan stops
+     * here, before the machine is destroyed (audit C2). */
+    ck_assert_int_eq(s->best_effort, 0);
     b = body_of(s);
     ck_assert_ptr_nonnull(
         strstr(cJSON_GetArrayItem(get(b, "command"), 8)->valuestring,

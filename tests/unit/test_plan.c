@@ -999,6 +999,9 @@ START_TEST(test_cond_event_since)
 }
 END_TEST
 
+/* Not a value plan_capture_value() makes: it must be replaced. */
+static char empty_sentinel[] = "before";
+
 START_TEST(test_capture)
 {
     struct plan_answer a = {200, NULL, 0, NULL, 0};
@@ -1035,6 +1038,14 @@ START_TEST(test_capture)
     ck_assert_int_eq(
         plan_capture_value(PLAN_CAPTURE_EXEC_STDOUT, &a, &v, &cause), -1);
     free(cause);
+    /* A query that found nothing (no repmgr member of that name): no value,
+     * the variable stays unset. */
+    a.body = "{\"exit_code\":0,\"stdout\":\" \\n\"}";
+    a.len = strlen(a.body);
+    v = empty_sentinel;
+    ck_assert_int_eq(
+        plan_capture_value(PLAN_CAPTURE_EXEC_STDOUT, &a, &v, &cause), 0);
+    ck_assert_ptr_null(v);
     /* needs_restart: "1" when true, no value (unset) when false or absent,
      * an error when it is not a boolean or the body not an object. */
     a.body = "{\"volume\":{\"id\":\"vol_1\"},\"needs_restart\":true}";
