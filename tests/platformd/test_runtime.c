@@ -378,10 +378,37 @@ static void tm_case_checks(void)
     free(out);
 }
 
+/* rt_exec of ARGV on machine I (copied: rt_exec takes char *const[]);
+ * *R to free with rt_exec_result_free when it returns 0, else *CAUSE. */
+static int tm_exec(int i, const char *const argv[], int timeout_s,
+                   struct rt_exec_result *r, char **cause)
+{
+    char *v[16];
+    size_t n = 0;
+    int rc;
+
+    for (; argv[n] && n < 15; n++)
+        v[n] = x_strdup(argv[n]);
+    v[n] = NULL;
+    rc = rt_exec(&tm[i].m, v, timeout_s, r, cause);
+    for (size_t k = 0; k < n; k++)
+        free(v[k]);
+    return rc;
+}
+
+/* Frees what tm_exec left: the result when RC is 0, and *CAUSE. */
+static void tm_exec_done(int rc, struct rt_exec_result *r, char **cause)
+{
+    if (rc == 0)
+        rt_exec_result_free(r);
+    free(*cause);
+    *cause = NULL;
+}
+
 static void tm_case_exec(void)
 {
     struct rt_exec_result r;
-    char *c = NULL;
+    char *c = NULL, *want;
     const char *const sh[] = {"sh", "-c", "id", NULL};
     const char *const bad[] = {"/usr/bin/bash", NULL};
     /* As root exec (flex): psql as postgres through gosu, on port 5433. */
@@ -389,64 +416,30 @@ static void tm_case_exec(void)
                                 "5433", "-Atc",     "select 1", NULL};
     const char *const bare[] = {"psql", "-Atc", "select 1", NULL};
     const char *const cat[] = {"cat", "/data/repmgr.conf", NULL};
-    char *argv[12];
     int rc;
 
-    for (int i = 0; sh[i] || (argv[i] = NULL, 0); i++)
-        argv[i] = x_strdup(sh[i]);
-    rc = rt_exec(&tm[1].m, argv, 10, &r, &c);
+    rc = tm_exec(1, sh, 10, &r, &c);
     tm_ok(rc == -1 && c && strstr(c, "repmgr") && strstr(c, "psql"),
           "exec refuses a shell and names the allowed programs");
-    for (int i = 0; argv[i]; i++)
-        free(argv[i]);
-    free(c);
-    c = NULL;
-    argv[0] = x_strdup(bad[0]);
-    argv[1] = NULL;
-    rc = rt_exec(&tm[1].m, argv, 10, &r, &c);
+    tm_exec_done(rc, &r, &c);
+    rc = tm_exec(1, bad, 10, &r, &c);
     tm_ok(rc == -1, "exec refuses /usr/bin/bash");
-    free(argv[0]);
-    free(c);
-    c = NULL;
-    for (int i = 0; psql[i] || (argv[i] = NULL, 0); i++)
-        argv[i] = x_strdup(psql[i]);
-    rc = rt_exec(&tm[1].m, argv, 20, &r, &c);
+    tm_exec_done(rc, &r, &c);
+    rc = tm_exec(1, psql, 20, &r, &c);
     tm_ok(rc == 0 && r.exit_code == 0 && strcmp(r.out, "1\n") == 0,
-          "exec gosu postgres psql -p 5433 -c 'select 1' prints 1 (%s)",
-          rc == 0 ? r.err : c);
-    for (int i = 0; argv[i]; i++)
-        free(argv[i]);
-    if (rc == 0)
-        rt_exec_result_free(&r);
-    free(c);
-    c = NULL;
+          "exec gosu postgres psql -p 5433 -c 'select 1' prints 1");
+    tm_exec_done(rc, &r, &c);
     /* Root's environment has no PGPORT: a bare psql looks on 5432. */
-    for (int i = 0; bare[i] || (argv[i] = NULL, 0); i++)
-        argv[i] = x_strdup(bare[i]);
-    rc = rt_exec(&tm[1].m, argv, 20, &r, &c);
+    rc = tm_exec(1, bare, 20, &r, &c);
     tm_ok(rc == 0 && r.exit_code != 0 && strstr(r.err, "5432"),
-          "exec psql without -p finds no server on 5432 (%s)",
-          rc == 0 ? r.err : c);
-    for (int i = 0; argv[i]; i++)
-        free(argv[i]);
-    if (rc == 0)
-        rt_exec_result_free(&r);
-    free(c);
-    c = NULL;
-    for (int i = 0; cat[i] || (argv[i] = NULL, 0); i++)
-        argv[i] = x_strdup(cat[i]);
-    rc = rt_exec(&tm[2].m, argv, 20, &r, &c);
-    {
-        char *want = x_asprintf("node_name='%s'", tm[2].id);
-        tm_ok(rc == 0 && r.exit_code == 0 && strstr(r.out, want),
-              "exec maps /data to the volume (cat /data/repmgr.conf)");
-        free(want);
-    }
-    for (int i = 0; argv[i]; i++)
-        free(argv[i]);
-    if (rc == 0)
-        rt_exec_result_free(&r);
-    free(c);
+          "exec psql without -p finds no server on 5432");
+    tm_exec_done(rc, &r, &c);
+    rc = tm_exec(2, cat, 20, &r, &c);
+    want = x_asprintf("node_name='%s'", tm[2].id);
+    tm_ok(rc == 0 && r.exit_code == 0 && strstr(r.out, want),
+          "exec maps /data to the volume (cat /data/repmgr.conf)");
+    free(want);
+    tm_exec_done(rc, &r, &c);
 }
 
 /* flyctl's flex failover: stop the primary, promote a replica with
@@ -458,12 +451,10 @@ static void tm_case_planned_failover(void)
         "gosu",    "postgres",          "repmgr",
         "standby", "promote",           "--siblings-follow",
         "-f",      "/data/repmgr.conf", NULL};
-    char *argv[12], *c = NULL;
+    char *c = NULL;
     long long t0;
     int rc;
 
-    for (int i = 0; promote[i] || (argv[i] = NULL, 0); i++)
-        argv[i] = x_strdup(promote[i]);
     t0 = tm_ms();
     rc = rt_stop(&tm[0].m, SIGINT, 30, &c);
     tm[0].started = 0;
@@ -472,32 +463,19 @@ static void tm_case_planned_failover(void)
     c = NULL;
     if (geteuid() == 0) {
         /* Exec is root, as on flex: repmgr itself refuses. */
-        char *const root_argv[] = {argv[2], argv[3], argv[4],
-                                   argv[6], argv[7], NULL};
-
-        rc = rt_exec(&tm[1].m, root_argv, 30, &r, &c);
+        rc = tm_exec(1, promote + 2, 30, &r, &c);
         tm_ok(rc == 0 && r.exit_code != 0 && strstr(r.err, "root"),
-              "exec repmgr as root is refused by repmgr (%s)",
-              rc == 0 ? r.err : c);
-        if (rc == 0)
-            rt_exec_result_free(&r);
-        free(c);
-        c = NULL;
+              "exec repmgr as root is refused by repmgr itself");
+        tm_exec_done(rc, &r, &c);
     }
-    rc = rt_exec(&tm[1].m, argv, 60, &r, &c);
+    rc = tm_exec(1, promote, 60, &r, &c);
     tm_ok(rc == 0 && r.exit_code == 0,
           "exec gosu postgres repmgr standby promote --siblings-follow exits "
           "0 in %lld ms",
           tm_ms() - t0);
-    if (rc == 0) {
-        if (r.exit_code != 0)
-            printf("# %s\n# %s\n", r.out, r.err);
-        rt_exec_result_free(&r);
-    }
-    for (int i = 0; argv[i]; i++)
-        free(argv[i]);
-    free(c);
-    c = NULL;
+    if (rc == 0 && r.exit_code != 0)
+        printf("# %s\n# %s\n", r.out, r.err);
+    tm_exec_done(rc, &r, &c);
     tm_ok(tm_find_primary(10000) == 1 &&
               strcmp(rt_role(&tm[1].m), "primary") == 0,
           "promoted replica is the primary");
