@@ -24,8 +24,11 @@ static int actions_region_ok(const char *r);
 static char *actions_pinned_image(const struct fleet_node *src,
                                   const cJSON *cfg);
 static char *actions_node_id_body(const char *machine);
-static void actions_unregister_steps(struct plan *p, const char *primary,
-                                     const char *node_var, int abort);
+static void actions_guard(struct plan_step *s, int abort);
+static void actions_unregister_step(struct plan *p, const char *primary,
+                                    const char *node_var, int abort);
+static void actions_drop_slot_step(struct plan *p, const char *primary,
+                                   const char *node_var, int abort);
 static void actions_clone_mounts(cJSON *cfg, const char *path,
                                  const char *volume_var);
 static void actions_set_string(cJSON *o, const char *key, const char *value);
@@ -63,6 +66,16 @@ static char *actions_pinned_image(const struct fleet_node *src,
  * nothing when it is not registered (the variable then stays unset and
  * there is nothing to unregister).  It fails only when the primary could
  * not be asked: then nothing may be destroyed (audit point C2). */
+/* An abort step that must not fail on the way to a destroy: a guard, not
+ * best effort (plan.h). */
+static void actions_guard(struct plan_step *s, int abort)
+{
+    if (abort) {
+        s->best_effort = 0;
+        s->guard = 1;
+    }
+}
+
 static char *actions_node_id_body(const char *machine)
 {
     char *sql = x_asprintf(
@@ -75,12 +88,12 @@ static char *actions_node_id_body(const char *machine)
 }
 
 /*
- * The repmgr clean-up on PRIMARY of the node whose id is in variable
- * NODE_VAR: unregister it, then drop its slot when it is still there.
- * Both are skipped while NODE_VAR is unset.
+ * Unregisters, on PRIMARY, the repmgr node whose id is in variable NODE_VAR
+ * (skipped while it is unset).  An abort step (ABORT) is a guard: when it
+ * fails the abort stops there, before the machine is destroyed.
  */
-static void actions_unregister_steps(struct plan *p, const char *primary,
-                                     const char *node_var, int abort)
+static void actions_unregister_step(struct plan *p, const char *primary,
+                                    const char *node_var, int abort)
 {
     char *opt = x_asprintf("--node-id=${%s}", node_var);
     const char *un[] = {"repmgr", "standby",           "unregister",
@@ -89,15 +102,7 @@ static void actions_unregister_steps(struct plan *p, const char *primary,
     char *probe_sql = x_asprintf(
         "select count(*) from repmgr.nodes where node_id = ${%s}", node_var);
     const char *probe[] = {"psql", "-d", "repmgr", "-Atc", probe_sql, NULL};
-    char *drop_sql =
-        x_asprintf("select count(pg_drop_replication_slot(slot_name)) from "
-                   "pg_replication_slots where slot_name = 'repmgr_slot_${%s}'",
-                   node_var);
-    const char *drop[] = {"psql", "-Atc", drop_sql, NULL};
     char *t1 = x_asprintf("unregister repmgr node ${%s} on the primary %s",
-                          node_var, primary);
-    char *t2 = x_asprintf("drop the replication slot repmgr_slot_${%s} on the "
-                          "primary %s if it is there",
                           node_var, primary);
     struct plan_step *s;
 
@@ -106,17 +111,36 @@ static void actions_unregister_steps(struct plan *p, const char *primary,
                                actions_exec_body(un, ACTIONS_REPMGR_TIMEOUT_S));
     s->mutates = 1;
     s->needs = x_strdup(node_var);
+    actions_guard(s, abort);
     /* A second unregister fails ("not found"): done when the node is gone. */
     actions_check(s, "POST", actions_exec_path(primary),
                   actions_exec_body(probe, ACTIONS_EXEC_TIMEOUT_S),
                   PLAN_COND_EXEC_STDOUT, "0");
+    free(opt);
+    free(probe_sql);
+}
+
+/* Drops, on PRIMARY, the slot of the node whose id is in NODE_VAR when it
+ * is still there (skipped while NODE_VAR is unset; a guard in an abort). */
+static void actions_drop_slot_step(struct plan *p, const char *primary,
+                                   const char *node_var, int abort)
+{
+    char *drop_sql =
+        x_asprintf("select count(pg_drop_replication_slot(slot_name)) from "
+                   "pg_replication_slots where slot_name = 'repmgr_slot_${%s}'",
+                   node_var);
+    const char *drop[] = {"psql", "-Atc", drop_sql, NULL};
+    char *t2 = x_asprintf("drop the replication slot repmgr_slot_${%s} on the "
+                          "primary %s if it is there",
+                          node_var, primary);
+    struct plan_step *s;
+
     s = (abort ? actions_abort_step
                : actions_step)(p, t2, "POST", actions_exec_path(primary),
                                actions_exec_body(drop, ACTIONS_EXEC_TIMEOUT_S));
     s->mutates = 1;
     s->needs = x_strdup(node_var);
-    free(opt);
-    free(probe_sql);
+    actions_guard(s, abort);
     free(drop_sql);
 }
 
@@ -296,7 +320,21 @@ void actions_clone_steps(struct plan *p, const struct fleet_node *src,
                 ref_mach, (long long)catchup_bytes));
     }
 
-    /* Abort: no half-built replica left, nor its repmgr record or slot. */
+    /* Abort: no half-built replica left, nor its repmgr record or slot.
+     * Its member is looked up and unregistered first, and the abort stops
+     * there when the primary cannot be asked (guards): a machine destroyed
+     * with its member left registered still votes in flex's quorum.  The
+     * slot goes once the machine is gone (inactive then). */
+    s = actions_abort_step(
+        p,
+        x_asprintf("find the repmgr node id of %s on the primary %s", ref_mach,
+                   src->id),
+        "POST", actions_exec_path(src->id), actions_node_id_body(ref_mach));
+    s->capture = PLAN_CAPTURE_EXEC_STDOUT;
+    s->capture_var = x_strdup(v_nid);
+    s->needs = x_strdup(v_mach);
+    actions_guard(s, 1);
+    actions_unregister_step(p, src->id, v_nid, 1);
     s = actions_abort_step(
         p, x_asprintf("delete the new machine %s", ref_mach), "DELETE",
         x_asprintf("/apps/${app}/machines/%s?force=true", ref_mach), NULL);
@@ -309,15 +347,7 @@ void actions_clone_steps(struct plan *p, const struct fleet_node *src,
     s->cond = PLAN_COND_GONE;
     s->timeout_ms = ACTIONS_WAIT_GONE_MS;
     s->needs = x_strdup(v_mach);
-    s = actions_abort_step(
-        p,
-        x_asprintf("find the repmgr node id of %s on the primary %s", ref_mach,
-                   src->id),
-        "POST", actions_exec_path(src->id), actions_node_id_body(ref_mach));
-    s->capture = PLAN_CAPTURE_EXEC_STDOUT;
-    s->capture_var = x_strdup(v_nid);
-    s->needs = x_strdup(v_mach);
-    actions_unregister_steps(p, src->id, v_nid, 1);
+    actions_drop_slot_step(p, src->id, v_nid, 1);
     s = actions_abort_step(
         p, x_asprintf("delete the new volume ${%s}", v_vol), "DELETE",
         x_asprintf("/apps/${app}/volumes/${%s}", v_vol), NULL);
@@ -469,7 +499,8 @@ int actions_replica_remove(const struct fleet_cluster *c,
         "POST", actions_exec_path(prim->id), actions_node_id_body("${node}"));
     s->capture = PLAN_CAPTURE_EXEC_STDOUT;
     s->capture_var = x_strdup("node_id");
-    actions_unregister_steps(p, prim->id, "node_id", 0);
+    actions_unregister_step(p, prim->id, "node_id", 0);
+    actions_drop_slot_step(p, prim->id, "node_id", 0);
     s = actions_step(p, x_strdup("delete the machine ${node}"), "DELETE",
                      x_strdup("/apps/${app}/machines/${node}?force=true"),
                      NULL);

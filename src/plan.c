@@ -366,7 +366,10 @@ static void plan_render_step(const struct plan *p, const struct plan_step *s,
                    s->capture_var);
     if (s->needs)
         buf_printf(out, "      only when ${%s} is known\n", s->needs);
-    if (s->best_effort)
+    if (s->guard)
+        buf_puts(out, "      a failure stops the abort here: nothing after "
+                      "it runs\n");
+    else if (s->best_effort)
         buf_puts(out, "      best effort: a failure does not stop the plan\n");
 }
 

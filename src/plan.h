@@ -150,6 +150,10 @@ struct plan_step {
     int mutates;     /* 1: the step changes the platform (not a GET, not a
                         query); the first one ends "refusable" */
     int best_effort; /* 1: a failure is journaled and the plan goes on */
+    int guard;       /* abort step: a failure stops the abort there, as
+                        what comes after must not run without it (a
+                        machine is not destroyed before its repmgr member
+                        is gone); `pgdeck abort` again retries it */
     char *needs;     /* a variable name: the step is skipped when it is
                         unset (abort steps), or NULL */
 };

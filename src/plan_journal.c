@@ -106,6 +106,7 @@ static cJSON *journal_step_json(const struct plan_step *s)
     }
     cJSON_AddBoolToObject(o, "mutates", s->mutates);
     cJSON_AddBoolToObject(o, "best_effort", s->best_effort);
+    cJSON_AddBoolToObject(o, "guard", s->guard);
     journal_add_str(o, "needs", s->needs);
     return o;
 }
@@ -436,6 +437,10 @@ static int jl_step(struct jl *c, const cJSON *o, const char *field,
         jl_varname(c, o, field, "needs", &s->needs) != 0 ||
         jl_bool(c, o, field, "mutates", &s->mutates) != 0 ||
         jl_bool(c, o, field, "best_effort", &s->best_effort) != 0)
+        return -1;
+    /* Journals written before "guard" existed have none: not a guard. */
+    if (cJSON_GetObjectItemCaseSensitive(o, "guard") &&
+        jl_bool(c, o, field, "guard", &s->guard) != 0)
         return -1;
     JL_ENUM(c, o, field, "kind", plan_kind_parse, &s->kind, "step kind");
     JL_ENUM(c, o, field, "cond", plan_cond_parse, &s->cond, "condition");

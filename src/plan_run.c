@@ -630,6 +630,22 @@ static void run_step_failed(struct plan_run *r, int status, const char *detail,
     plan_run_set_note(r, "%s", detail);
     (void)run_audit_step(r, "end", unknown ? "unknown" : "failed", status,
                          detail, NULL);
+    if (r->j.aborting && s->guard) {
+        /* What follows must not run without this step: stop here, keep
+         * the journal, and let `pgdeck abort` retry from it. */
+        (void)plan_run_save(r, NULL);
+        if (run_notify(r, i))
+            return;
+        title = plan_expand(r->j.plan, s->title, 0, NULL);
+        why = x_asprintf("abort step %zu (%s) failed: %s; nothing after it "
+                         "ran: `pgdeck abort` retries it",
+                         i + 1, title, detail);
+        r->keep_open = 1;
+        plan_run_finish(r, PLAN_OUTCOME_ABORTED, why);
+        free(title);
+        free(why);
+        return;
+    }
     if (s->best_effort || r->j.aborting) {
         r->j.current++;
         (void)plan_run_save(r, NULL);

@@ -625,12 +625,27 @@ START_TEST(test_replica_add)
     check_streaming(p, 4, P, "${new_machine}");
     ck_assert_uint_eq(p->n_steps, 5);
 
-    /* Abort: the machine and the volume go, each only when created. */
+    /* Abort: the new machine's repmgr member is looked up and unregistered
+     * first, each a guard (a failure stops the abort before the destroy),
+     * then the machine, its slot and the volume go, each only when made. */
     s = &p->abort_steps[0];
+    ck_assert_str_eq(s->req.path, "/apps/${app}/machines/" P "/exec");
+    ck_assert_int_eq(s->capture, PLAN_CAPTURE_EXEC_STDOUT);
+    ck_assert_str_eq(s->needs, "new_machine");
+    ck_assert(s->guard && !s->best_effort);
+    s = &p->abort_steps[1];
+    ck_assert_str_eq(s->req.path, "/apps/${app}/machines/" P "/exec");
+    ck_assert_ptr_nonnull(strstr(s->req.body, "unregister"));
+    ck_assert(s->guard && !s->best_effort);
+    s = &p->abort_steps[2];
     ck_assert_str_eq(s->req.method, "DELETE");
     ck_assert_str_eq(s->req.path,
                      "/apps/${app}/machines/${new_machine}?force=true");
     ck_assert_str_eq(s->needs, "new_machine");
+    ck_assert(!s->guard && s->best_effort);
+    s = &p->abort_steps[4];
+    ck_assert_ptr_nonnull(strstr(s->req.body, "pg_drop_replication_slot"));
+    ck_assert(s->guard);
     s = &p->abort_steps[p->n_abort_steps - 1];
     ck_assert_str_eq(s->req.method, "DELETE");
     ck_assert_str_eq(s->req.path, "/apps/${app}/volumes/${new_volume}");

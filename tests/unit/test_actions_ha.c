@@ -337,20 +337,25 @@ START_TEST(test_plan_steps)
     }
     ck_assert_str_ne(p->steps[5].tag, p->steps[11].tag);
 
-    /* Abort: start the node again, then each clone's machine, repmgr
-     * record, slot and volume. */
+    /* Abort: start the node again, then for each clone its repmgr record
+     * (guards: the abort stops there when the primary cannot be asked),
+     * machine, slot and volume. */
     ck_assert_uint_eq(p->n_abort_steps, 13);
     ck_assert(has(p->abort_steps[0].req.path, P "/start"));
     ck_assert_str_eq(p->abort_steps[1].req.path,
+                     "/apps/${app}/machines/" P "/exec");
+    ck_assert(p->abort_steps[1].guard);
+    ck_assert_str_eq(p->abort_steps[3].req.path,
                      "/apps/${app}/machines/${new_machine_1}?force=true");
-    ck_assert_str_eq(p->abort_steps[1].needs, "new_machine_1");
+    ck_assert_str_eq(p->abort_steps[3].needs, "new_machine_1");
     ck_assert_str_eq(p->abort_steps[6].req.path,
                      "/apps/${app}/volumes/${new_volume_1}");
     ck_assert_str_eq(p->abort_steps[6].needs, "new_volume_1");
     ck_assert_str_eq(p->abort_steps[12].req.path,
                      "/apps/${app}/volumes/${new_volume_2}");
     for (i = 0; i < p->n_abort_steps; i++)
-        ck_assert_int_eq(p->abort_steps[i].best_effort, 1);
+        ck_assert_int_eq(p->abort_steps[i].best_effort,
+                         !p->abort_steps[i].guard);
 
     ck_assert_uint_eq(p->n_warnings, 3);
     ck_assert(has(p->warnings[0], "the primary " P " restarts once"));

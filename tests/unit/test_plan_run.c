@@ -1151,6 +1151,63 @@ START_TEST(test_abort)
 }
 END_TEST
 
+/* A guard abort step that fails stops the abort there: what comes after
+ * (the destroy) does not run, the journal stays aborting at that step, and
+ * the next abort retries it and goes on. */
+START_TEST(test_abort_guard)
+{
+    struct env e;
+    struct plan *p = plan_new("replica-add", "app", "run-guard");
+    struct plan_step *s;
+    struct plan_journal j;
+    struct plan_run *r;
+    char *jp, *cause = NULL;
+
+    env_init(&e);
+    leases_ok(&e);
+    fake_add(&e.f, "POST", "/v1/apps/app/machines/m1/exec", 500,
+             "{\"error\":\"boom\"}", 1);
+    fake_add(&e.f, "POST", "/v1/apps/app/machines/m1/exec", 200,
+             "{\"exit_code\":0,\"stdout\":\"\"}", 0);
+    fake_add(&e.f, "DELETE", "/v1/apps/app/machines/m2", 200, "{}", 0);
+    plan_add_lease(p, "m1");
+    s = plan_add_step(p, "create m2", "POST", "/apps/app/machines", NULL);
+    s->mutates = 1;
+    s = plan_add_abort_step(p, "unregister m2", "POST",
+                            "/apps/app/machines/m1/exec", NULL);
+    s->guard = 1;
+    plan_add_abort_step(p, "destroy m2", "DELETE", "/apps/app/machines/m2",
+                        NULL);
+    make_journal(&j, p, 0, PLAN_STEP_RUNNING);
+    r = plan_run_resume(e.l, e.h, &j, PLAN_ABORT, &e.opts, on_step, &e);
+    env_loop(&e);
+    ck_assert_int_eq(plan_run_outcome(r), PLAN_OUTCOME_ABORTED);
+    ck_assert_ptr_nonnull(
+        strstr(plan_run_error(r), "abort step 1 (unregister m2) failed"));
+    ck_assert_ptr_nonnull(strstr(plan_run_error(r), "`pgdeck abort` retries"));
+    ck_assert_str_eq(e.trace, "a1:running a1:failed end:aborted ");
+    ck_assert_int_eq(fake_count(&e.f, "DELETE", "/v1/apps/app/machines/m2"), 0);
+    plan_run_free(r);
+    /* The journal on disk: aborting, at the guard; the next abort retries
+     * it and then destroys. */
+    jp = journal_path(&e, "run-guard");
+    ck_assert_int_eq(plan_journal_load(jp, &j, &cause), 0);
+    ck_assert_int_eq(j.aborting, 1);
+    ck_assert_uint_eq(j.current, 0);
+    ck_assert(j.plan->abort_steps[0].guard);
+    e.trace[0] = '\0';
+    r = plan_run_resume(e.l, e.h, &j, PLAN_ABORT, &e.opts, on_step, &e);
+    env_loop(&e);
+    ck_assert_str_eq(e.trace,
+                     "a1:running a1:done a2:running a2:done end:aborted ");
+    ck_assert_int_eq(fake_count(&e.f, "DELETE", "/v1/apps/app/machines/m2"), 1);
+    free(jp);
+    audit_clean(&e);
+    plan_run_free(r);
+    env_free(&e);
+}
+END_TEST
+
 START_TEST(test_best_effort_and_needs)
 {
     struct env e;
@@ -1316,6 +1373,7 @@ int main(void)
     tcase_add_test(tc, test_resume_creates_when_none);
     tcase_add_test(tc, test_resume_check_and_volume);
     tcase_add_test(tc, test_abort);
+    tcase_add_test(tc, test_abort_guard);
     tcase_add_test(tc, test_best_effort_and_needs);
     tcase_add_test(tc, test_detach_and_free_in_callback);
     tcase_add_test(tc, test_lease_refresh);
