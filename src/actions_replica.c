@@ -62,10 +62,6 @@ static char *actions_pinned_image(const struct fleet_node *src,
     return x_asprintf("%s@%s", s, src->image_digest);
 }
 
-/* An exec that prints the repmgr node id of MACHINE (a template), or
- * nothing when it is not registered (the variable then stays unset and
- * there is nothing to unregister).  It fails only when the primary could
- * not be asked: then nothing may be destroyed (audit point C2). */
 /* An abort step that must not fail on the way to a destroy: a guard, not
  * best effort (plan.h). */
 static void actions_guard(struct plan_step *s, int abort)
@@ -76,6 +72,10 @@ static void actions_guard(struct plan_step *s, int abort)
     }
 }
 
+/* An exec that prints the repmgr node id of MACHINE (a template), or
+ * nothing when it is not registered (the variable then stays unset and
+ * there is nothing to unregister).  It fails only when the primary could
+ * not be asked: then nothing may be destroyed (audit point C2). */
 static char *actions_node_id_body(const char *machine)
 {
     char *sql = x_asprintf(

@@ -24,6 +24,15 @@ static void derive_add(struct derive_list *l, enum fleet_issue_kind kind,
                        const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 static int derive_issue_cmp(const void *a, const void *b);
+/* The command that resumes WAL replay on N (owned). */
+static char *derive_resume_fix(const struct fleet_cluster *c,
+                               const struct fleet_node *n)
+{
+    return x_asprintf("pgdeck sql %s --node %s -c \"SELECT "
+                      "pg_wal_replay_resume()\"",
+                      c->name, n->id);
+}
+
 static void derive_node_issues(struct derive_list *l,
                                const struct fleet_cluster *c,
                                const struct fleet_node *n,
@@ -180,10 +189,7 @@ static void derive_node_issues(struct derive_list *l,
         n->lag_replay_bytes < lim->lag_bytes_warn &&
         n->lag_ms < lim->lag_ms_warn)
         derive_add(l, FLEET_ISSUE_REPLAY_PAUSED, FLEET_SEV_INFO, n->id,
-                   FLEET_ACTION_RESUME_REPLAY,
-                   x_asprintf("pgdeck sql %s --node %s -c \"SELECT "
-                              "pg_wal_replay_resume()\"",
-                              c->name, n->id),
+                   FLEET_ACTION_RESUME_REPLAY, derive_resume_fix(c, n),
                    "%s has WAL replay paused: it falls behind as the "
                    "primary writes, and a failover to it waits for replay",
                    n->id);
@@ -197,10 +203,7 @@ static void derive_node_issues(struct derive_list *l,
         if (n->replay_paused)
             derive_add(l, FLEET_ISSUE_REPLICATION_LAG,
                        crit ? FLEET_SEV_CRIT : FLEET_SEV_WARN, n->id,
-                       FLEET_ACTION_RESUME_REPLAY,
-                       x_asprintf("pgdeck sql %s --node %s -c \"SELECT "
-                                  "pg_wal_replay_resume()\"",
-                                  c->name, n->id),
+                       FLEET_ACTION_RESUME_REPLAY, derive_resume_fix(c, n),
                        "%s is %s / %s behind: WAL replay is paused", n->id, b,
                        t);
         else
