@@ -9,6 +9,7 @@
 
 #include "src/act_cli.h"
 #include "src/actions.h"
+#include "src/appsecrets.h"
 #include "src/buf.h"
 #include "src/cli.h"
 #include "src/context.h"
@@ -38,6 +39,7 @@ struct act {
     FILE *in, *out, *err;
     struct loop *loop;
     struct http *http;
+    struct http *graphql; /* Fly's GraphQL API (create, restore) */
     struct machines *api;
     struct fleet *fleet;
     struct plan_run *run;
@@ -67,6 +69,7 @@ static int act_ha_after(struct act *a, char **before, size_t n_before,
                         int members_before);
 static int act_journal(struct act *a, enum plan_resume_mode mode);
 static void act_teardown(struct act *a);
+static void act_secrets_note(struct act *a, const char *app);
 
 /* ---- phase 1: one refresh of the model ---- */
 
@@ -139,6 +142,8 @@ static void act_args(const struct act *a, struct action_args *args)
                        : ACTION_PRESET_DEVELOPMENT;
     args->max_lag_bytes = settings_num(a->s, SETTINGS_FAILOVER_MAX_LAG);
     args->org = a->ctx->org;
+    if (c->cluster)
+        args->secrets_version = appsecrets_minvers(a->ctx->name, c->cluster);
     args->no_snapshot = c->no_snapshot;
     args->snapshot = c->snapshot;
     args->as = c->as;
@@ -478,6 +483,7 @@ static int act_mutate(struct act *a)
     fprintf(a->out, "plan %s: %s\n", p->id, p->summary);
     memset(&ro, 0, sizeof ro);
     ro.context = a->ctx->name;
+    ro.graphql = a->graphql;
     a->run = plan_run_start(a->loop, a->http, p, &ro, act_progress, a);
     rc = act_wait_run(a);
     if (rc == CLI_EXIT_OK && a->cli->cmd == CLI_CMD_SNAPSHOT_CREATE)
@@ -492,6 +498,10 @@ static int act_mutate(struct act *a)
                 "%s is a new cluster with the data of %s (pgdeck status "
                 "%s); %s was not touched\n",
                 a->cli->as, a->cli->snapshot, a->cli->as, a->cli->cluster);
+    if ((a->cli->cmd == CLI_CMD_CREATE ||
+         a->cli->cmd == CLI_CMD_SNAPSHOT_RESTORE) &&
+        plan_var(plan_run_plan(a->run), "secrets_version"))
+        act_secrets_note(a, plan_run_plan(a->run)->cluster);
     if (rc == CLI_EXIT_OK && a->cli->cmd == CLI_CMD_HA &&
         plan_run_outcome(a->run) == PLAN_OUTCOME_DONE)
         rc = act_ha_after(a, before, n_before, members_before);
@@ -773,6 +783,7 @@ static int act_journal(struct act *a, enum plan_resume_mode mode)
     memset(&ro, 0, sizeof ro);
     ro.context = a->ctx->name;
     ro.journal_dir = dir;
+    ro.graphql = a->graphql;
     a->run = plan_run_resume(a->loop, a->http, &j, mode, &ro, act_progress, a);
     plan_journal_clear(&j);
     rc = act_wait_run(a);
@@ -785,12 +796,28 @@ out:
     return rc;
 }
 
+/* Once the secrets of a new cluster are set: where the operator finds
+ * them (never the values), as `fly pg create` shows its password once. */
+static void act_secrets_note(struct act *a, const char *app)
+{
+    char *path = appsecrets_path(app);
+
+    fprintf(a->out,
+            "the secrets of %s (OPERATOR_PASSWORD is the password of the "
+            "user postgres; SU_PASSWORD, REPL_PASSWORD, FLY_CONSUL_URL) are "
+            "in %s, readable by you only: keep them somewhere safe, the "
+            "platform never shows them again\n",
+            app, path);
+    free(path);
+}
+
 static void act_teardown(struct act *a)
 {
     plan_run_free(a->run);
     free(a->shown);
     fleet_free(a->fleet);
     machines_free(a->api);
+    http_free(a->graphql);
     http_free(a->http);
     loop_free(a->loop);
 }
@@ -831,6 +858,12 @@ int act_cli_run(const struct cli *cli, const struct settings *s,
         return CLI_EXIT_UNREACHABLE;
     }
     a.api = machines_new(a.http);
+    if (http_new_graphql(a.loop, ctx, NULL, s, &a.graphql, &cause) != 0) {
+        /* Only create and restore call it: their steps say so. */
+        log_msg("%s: no GraphQL client: %s", cli_cmd_name(cli->cmd), cause);
+        free(cause);
+        cause = NULL;
+    }
     loop_on_signal(a.loop, SIGINT, act_signal, &a, NULL);
     loop_on_signal(a.loop, SIGTERM, act_signal, &a, NULL);
     loop_on_signal(a.loop, SIGHUP, act_signal, &a, NULL);

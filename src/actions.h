@@ -114,7 +114,8 @@ struct action_args {
     int64_t max_lag_bytes;       /* failover: a candidate behind more is not
                                     eligible (settings
                                     actions.failover_max_lag) */
-    const char *image;           /* create: NULL for ACTION_DEFAULT_IMAGE */
+    const char *image;           /* create: NULL for the newest
+                                    postgres-flex (GraphQL latestImageTag) */
     const char *org;             /* create, restore: the org_slug of the new
                                     app (the context's org; NULL or "":
                                     "personal") */
@@ -125,9 +126,11 @@ struct action_args {
     const char *snapshot_volume; /* restore: the volume it was taken of
                                     (snap.h finds it) */
     const char *as;              /* restore: the new cluster's name */
+    long long secrets_version;   /* replica add, HA: the app's secrets
+                                    version pgdeck last set
+                                    (appsecrets_minvers), sent as
+                                    min_secrets_version; 0: unknown */
 };
-
-#define ACTION_DEFAULT_IMAGE "flyio/postgres-flex:15"
 
 /* One failover candidate, as shown before the confirm key. */
 struct action_candidate {

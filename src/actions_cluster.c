@@ -140,7 +140,7 @@ int actions_create(const struct action_args *a, struct plan *p,
         &actions_presets[a->preset == ACTION_PRESET_HA
                              ? ACTION_PRESET_HA
                              : ACTION_PRESET_DEVELOPMENT];
-    const char *image = a->image && *a->image ? a->image : ACTION_DEFAULT_IMAGE;
+    const char *image = a->image && *a->image ? a->image : "${image}";
     const char *org = a->org && *a->org ? a->org : "personal";
     long memory = a->memory_mb > 0 ? a->memory_mb : ps->memory_mb;
     long size = a->size_gb > 0 ? a->size_gb : ps->size_gb;
@@ -184,6 +184,9 @@ int actions_create(const struct action_args *a, struct plan *p,
                             "initialises the cluster, the others clone it");
 
     actions_app_step(p, a->cluster, org);
+    if (!a->image || !*a->image)
+        actions_image_step(p);
+    actions_secrets_steps(p, a->cluster, NULL);
 
     for (i = 1; i <= ps->nodes; i++) {
         char vol[16], node[16], volt[24], nodet[24];
@@ -221,6 +224,7 @@ int actions_create(const struct action_args *a, struct plan *p,
             o, "config",
             actions_pg_config(image, a->region, memory, volt, tag));
         cJSON_AddBoolToObject(o, "skip_secrets", 0);
+        actions_min_secrets(o);
         s = actions_step(p,
                          x_asprintf("create the machine of node %d of %d in "
                                     "%s (%s)",

@@ -27,6 +27,7 @@
 #include "src/plan.h"
 
 /* Timeouts of the waits (ms). */
+#define ACTIONS_FLEX_REPO "flyio/postgres-flex"
 #define ACTIONS_WAIT_START_MS 300000   /* a machine reaches "started" */
 #define ACTIONS_WAIT_STOP_MS 120000    /* a machine reaches "stopped" */
 #define ACTIONS_WAIT_CHECKS_MS 300000  /* every check of a machine passes */
@@ -151,6 +152,23 @@ int actions_app_name_ok(const char *s);
 /* The step that creates the app NAME (the plan's ${app}) in ORG, role
  * postgres_cluster, its id kept as ${app_id} (declared by the caller);
  * resumed, it is done when GET /apps/${app} answers. */
+/* The step that finds the newest postgres-flex image the way flyctl does
+ * (GraphQL latestImageTag) into ${image}. */
+void actions_image_step(struct plan *p);
+/* The steps that give a new app APP the secrets postgres-flex cannot boot
+ * without: its Consul URL (GraphQL enablePostgresConsul), then one secrets
+ * update with three generated passwords, the URL and, for a restore,
+ * FLY_RESTORED_FROM = RESTORED_FROM (NULL otherwise); the answer's version
+ * goes to ${secrets_version}.  Values stay out of the plan
+ * (appsecrets.h). */
+void actions_secrets_steps(struct plan *p, const char *app,
+                           const char *restored_from);
+/* Adds "min_secrets_version": ${secrets_version}, a number, to a machine
+ * create BODY. */
+void actions_min_secrets(cJSON *body);
+/* ${secrets_version} = A's secrets_version when known (clones send it as
+ * min_secrets_version, as flyctl does). */
+void actions_secrets_version_var(struct plan *p, const struct action_args *a);
 void actions_app_step(struct plan *p, const char *name, const char *org);
 /* The snapshot of the primary's volume as the first step of P (a plan
  * that can lose data: WHY says how, for the title), unless A->no_snapshot

@@ -267,6 +267,8 @@ void actions_clone_steps(struct plan *p, const struct fleet_node *src,
     cJSON_AddStringToObject(body, "region", region);
     cJSON_AddItemToObject(body, "config", cfg);
     cJSON_AddBoolToObject(body, "skip_secrets", 0);
+    if (plan_var(p, "secrets_version"))
+        actions_min_secrets(body);
     s = actions_step(p,
                      x_asprintf("create the machine of the new replica%s in "
                                 "%s (the config of %s, image %s)",
@@ -418,6 +420,7 @@ int actions_replica_add(const struct fleet_cluster *c,
     }
 
     plan_set_var(p, "source", src->id);
+    actions_secrets_version_var(p, a);
     free(p->summary);
     p->summary = x_asprintf("add a replica to %s in %s (a clone of the "
                             "primary %s)",

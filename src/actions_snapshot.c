@@ -178,6 +178,7 @@ int actions_restore(const struct fleet_cluster *c, const struct action_args *a,
     plan_set_var(p, "new_machine", NULL);
 
     actions_app_step(p, a->as, org);
+    actions_secrets_steps(p, a->as, a->snapshot);
 
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", vname);
@@ -212,6 +213,7 @@ int actions_restore(const struct fleet_cluster *c, const struct action_args *a,
     cJSON_AddStringToObject(body, "region", region);
     cJSON_AddItemToObject(body, "config", cfg);
     cJSON_AddBoolToObject(body, "skip_secrets", 0);
+    actions_min_secrets(body);
     s = actions_step(p,
                      x_asprintf("create the machine of %s in %s (the config "
                                 "of %s, image %s), mounting ${new_volume}",

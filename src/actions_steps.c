@@ -205,6 +205,93 @@ void actions_abort_start(struct plan *p, const struct fleet_node *n)
     actions_mutating(s, n->id);
 }
 
+void actions_image_step(struct plan *p)
+{
+    static const char q[] =
+        "{\"query\":\"query($repository: String!, $snapshotId: ID) { "
+        "latestImageTag(repository: $repository, snapshotId: $snapshotId) "
+        "}\",\"variables\":{\"repository\":\"" ACTIONS_FLEX_REPO
+        "\",\"snapshotId\":null}}";
+    struct plan_step *s;
+
+    plan_set_var(p, "image", NULL);
+    s = actions_step(p,
+                     x_strdup("look up the newest " ACTIONS_FLEX_REPO
+                              " image (GraphQL latestImageTag)"),
+                     "POST", x_strdup("/graphql"), x_strdup(q));
+    s->graphql = 1;
+    s->cond = PLAN_COND_GRAPHQL_OK;
+    s->capture = PLAN_CAPTURE_IMAGE_TAG;
+    s->capture_var = x_strdup("image");
+}
+
+void actions_secrets_steps(struct plan *p, const char *app,
+                           const char *restored_from)
+{
+    static const char *const pw[] = {"SU_PASSWORD", "OPERATOR_PASSWORD",
+                                     "REPL_PASSWORD"};
+    cJSON *o = cJSON_CreateObject(), *values, *vars;
+    struct plan_step *s;
+    char *ref;
+    size_t i;
+
+    cJSON_AddStringToObject(o, "query",
+                            "mutation($appName: ID!) { enablePostgresConsul("
+                            "input: {appId: $appName}) { consulUrl } }");
+    vars = cJSON_AddObjectToObject(o, "variables");
+    cJSON_AddStringToObject(vars, "appName", app);
+    s = actions_step(p,
+                     x_asprintf("enable Consul for %s: its FLY_CONSUL_URL "
+                                "(GraphQL enablePostgresConsul)",
+                                app),
+                     "POST", x_strdup("/graphql"), actions_json(o));
+    cJSON_Delete(o);
+    s->graphql = 1;
+    s->mutates = 1;
+    s->cond = PLAN_COND_GRAPHQL_OK;
+    s->capture = PLAN_CAPTURE_CONSUL_URL;
+    s->capture_var = x_strdup("FLY_CONSUL_URL");
+
+    o = cJSON_CreateObject();
+    values = cJSON_AddObjectToObject(o, "values");
+    for (i = 0; i < sizeof pw / sizeof pw[0]; i++) {
+        ref = x_asprintf("${secret:%s}", pw[i]);
+        cJSON_AddStringToObject(values, pw[i], ref);
+        free(ref);
+    }
+    cJSON_AddStringToObject(values, "FLY_CONSUL_URL",
+                            "${secret:FLY_CONSUL_URL}");
+    if (restored_from)
+        cJSON_AddStringToObject(values, "FLY_RESTORED_FROM", restored_from);
+    plan_set_var(p, "secrets_version", NULL);
+    s = actions_step(
+        p,
+        x_asprintf("set the secrets postgres-flex needs on %s (generated "
+                   "passwords, the Consul URL%s; values never shown)",
+                   app, restored_from ? ", FLY_RESTORED_FROM" : ""),
+        "POST", x_strdup("/apps/${app}/secrets"), actions_json(o));
+    cJSON_Delete(o);
+    s->mutates = 1;
+    s->capture = PLAN_CAPTURE_SECRETS_VERSION;
+    s->capture_var = x_strdup("secrets_version");
+}
+
+void actions_secrets_version_var(struct plan *p, const struct action_args *a)
+{
+    char v[32];
+
+    if (a->secrets_version <= 0)
+        return;
+    (void)snprintf(v, sizeof v, "%lld", a->secrets_version);
+    plan_set_var(p, "secrets_version", v);
+}
+
+void actions_min_secrets(cJSON *body)
+{
+    cJSON_AddStringToObject(body, "min_secrets_version",
+                            "${num:secrets_version}");
+}
+
 void actions_app_step(struct plan *p, const char *name, const char *org)
 {
     cJSON *o = cJSON_CreateObject();

@@ -50,9 +50,8 @@ int cache_save(const struct fleet_model *m, const char *path, char **cause)
 {
     struct buf b = BUF_INIT;
     cJSON *doc;
-    char *text, *tmp, *dir, *slash;
-    int fd, rc = -1;
-    size_t len;
+    char *text;
+    int rc;
 
     status_json(m, NULL, fleet_wall_ms(), &b);
     doc = cJSON_Parse(buf_str(&b));
@@ -67,33 +66,7 @@ int cache_save(const struct fleet_model *m, const char *path, char **cause)
     cJSON_Delete(doc);
     if (!text)
         return -1;
-    dir = x_strdup(path);
-    slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = '\0';
-        if (paths_mkdirs(dir, cause) != 0) {
-            free(dir);
-            free(text);
-            return -1;
-        }
-    }
-    free(dir);
-    tmp = x_asprintf("%s.tmp.%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        len = strlen(text);
-        if (write(fd, text, len) == (ssize_t)len && close(fd) == 0) {
-            rc = rename(tmp, path) == 0 ? 0 : -1;
-        } else {
-            close(fd);
-        }
-    }
-    if (rc != 0) {
-        if (cause)
-            *cause = x_asprintf("cannot write %s: %s", path, strerror(errno));
-        (void)unlink(tmp);
-    }
-    free(tmp);
+    rc = paths_write_private(path, text, strlen(text), cause);
     free(text);
     return rc;
 }

@@ -552,3 +552,16 @@ char *context_pg_where(const struct context *c)
         return x_strdup("libpq defaults (PGPASSFILE, ~/.pgpass)");
     }
 }
+
+char *context_graphql_url(const struct context *c)
+{
+    const char *env = context_env("FLY_API_BASE_URL");
+    char *url = NULL, *why = NULL;
+
+    if (env && settings_url_check(env, &url, &why) == 0)
+        return url;
+    free(why);
+    if (c->api_url && strcmp(c->api_url, CONTEXT_FLY_URL) == 0)
+        return x_strdup(CONTEXT_FLY_GRAPHQL_URL);
+    return x_strdup(c->api_url ? c->api_url : CONTEXT_LOCAL_URL);
+}

@@ -28,6 +28,7 @@
 /* The default API port of pgdeck-platformd, when its url file is missing. */
 #define CONTEXT_LOCAL_URL "http://127.0.0.1:4280"
 #define CONTEXT_FLY_URL "https://api.machines.dev"
+#define CONTEXT_FLY_GRAPHQL_URL "https://api.fly.io"
 
 enum context_auth {
     CONTEXT_AUTH_BEARER, /* Authorization: Bearer TOKEN */
@@ -72,6 +73,11 @@ struct context_set {
 int context_set_build(const struct settings *s, const char *option_name,
                       struct context_set **out, char **cause);
 void context_set_free(struct context_set *set);
+
+/* Where C's GraphQL API is, without the "/graphql" path (owned):
+ * $FLY_API_BASE_URL when set, else https://api.fly.io when C talks to the
+ * real Machines API, else C's own api_url (pgdeck-platformd serves both). */
+char *context_graphql_url(const struct context *c);
 
 /* The current context (borrowed from SET). */
 const struct context *context_current(const struct context_set *set);

@@ -152,9 +152,33 @@ int http_new_context(struct loop *l, const struct context *c,
     return http_new_context_at(l, c, NULL, s, out, cause);
 }
 
+static int http_new_context_prefix(struct loop *l, const struct context *c,
+                                   const char *base_url, const char *prefix,
+                                   const struct settings *s, struct http **out,
+                                   char **cause);
+
 int http_new_context_at(struct loop *l, const struct context *c,
                         const char *base_url, const struct settings *s,
                         struct http **out, char **cause)
+{
+    return http_new_context_prefix(l, c, base_url, NULL, s, out, cause);
+}
+
+int http_new_graphql(struct loop *l, const struct context *c,
+                     const char *base_url, const struct settings *s,
+                     struct http **out, char **cause)
+{
+    char *url = base_url ? x_strdup(base_url) : context_graphql_url(c);
+    int rc = http_new_context_prefix(l, c, url, "", s, out, cause);
+
+    free(url);
+    return rc;
+}
+
+static int http_new_context_prefix(struct loop *l, const struct context *c,
+                                   const char *base_url, const char *prefix,
+                                   const struct settings *s, struct http **out,
+                                   char **cause)
 {
     struct context_token tok;
     struct http_config cfg;
@@ -169,6 +193,7 @@ int http_new_context_at(struct loop *l, const struct context *c,
         return -1;
     memset(&cfg, 0, sizeof cfg);
     cfg.base_url = base_url ? base_url : c->api_url;
+    cfg.prefix = prefix;
     cfg.token = tok.value;
     cfg.scheme = tok.scheme;
     if (s) {

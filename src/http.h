@@ -123,6 +123,13 @@ int http_new_context(struct loop *l, const struct context *c,
 int http_new_context_at(struct loop *l, const struct context *c,
                         const char *base_url, const struct settings *s,
                         struct http **out, char **cause);
+/* A client of C's GraphQL API (requests go to BASE + "/graphql" with C's
+ * token): BASE is BASE_URL when not NULL (as for http_new_context_at),
+ * else context_graphql_url(C).  Returns 0 with *out set, or -1 with
+ * *cause set. */
+int http_new_graphql(struct loop *l, const struct context *c,
+                     const char *base_url, const struct settings *s,
+                     struct http **out, char **cause);
 /* Cancels every request (no callbacks run), removes the easy handles from
  * the loop's CURLM, wipes the token.  NULL is fine.  May be called from a
  * completion callback of H. */

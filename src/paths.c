@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -141,5 +143,46 @@ int paths_mkdirs(const char *dir, char **cause)
             break;
     }
     free(d);
+    return rc;
+}
+
+int paths_write_private(const char *path, const char *data, size_t len,
+                        char **cause)
+{
+    char *dir = x_strdup(path), *slash = strrchr(dir, '/'), *tmp;
+    size_t off = 0;
+    int fd, rc = -1;
+
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (paths_mkdirs(dir, cause) != 0) {
+            free(dir);
+            return -1;
+        }
+    }
+    free(dir);
+    tmp = x_asprintf("%s.tmp.%ld", path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        while (off < len) {
+            ssize_t n = write(fd, data + off, len - off);
+
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            off += (size_t)n;
+        }
+        if (off == len && fsync(fd) == 0 && close(fd) == 0)
+            rc = rename(tmp, path) == 0 ? 0 : -1;
+        else
+            close(fd);
+    }
+    if (rc != 0) {
+        if (cause)
+            *cause = x_asprintf("cannot write %s: %s", path, strerror(errno));
+        (void)unlink(tmp);
+    }
+    free(tmp);
     return rc;
 }

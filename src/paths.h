@@ -49,4 +49,11 @@ char *paths_expand(const char *path);
  * first component that failed) when CAUSE is not NULL. */
 int paths_mkdirs(const char *dir, char **cause);
 
+/* Writes LEN bytes of DATA to PATH readable by the owner only (0600; the
+ * missing parents made 0700), through a temporary file renamed over PATH
+ * after an fsync, so PATH is whole or as it was.  0, or -1 with *CAUSE
+ * ("cannot write PATH: why") when CAUSE is not NULL. */
+int paths_write_private(const char *path, const char *data, size_t len,
+                        char **cause);
+
 #endif

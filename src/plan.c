@@ -32,10 +32,12 @@ static int plan_name_find(const char *const *names, size_t n, const char *s);
 
 static const char *const plan_kind_names[] = {"call", "wait"};
 static const char *const plan_cond_names[] = {
-    "ok",          "machine_state", "checks_passing", "role",
-    "exec_stdout", "volume_state",  "gone",           "event_since"};
+    "ok",   "machine_state", "checks_passing",
+    "role", "exec_stdout",   "volume_state",
+    "gone", "event_since",   "graphql_ok"};
 static const char *const plan_capture_names[] = {
-    "none", "id", "exec_stdout", "needs_restart", "snapshot_id"};
+    "none",        "id",        "exec_stdout", "needs_restart",
+    "snapshot_id", "image_tag", "consul_url",  "secrets_version"};
 static const char *const plan_reconcile_names[] = {"rerun", "find_machine",
                                                    "find_volume", "check"};
 static const char *const plan_risk_names[] = {"low", "high"};
@@ -283,6 +285,26 @@ char *plan_expand(const struct plan *p, const char *tmpl, int strict,
         }
         buf_append(&b, s, (size_t)(open - s));
         close = strchr(open + 2, '}');
+        /* "${num:NAME}", quotes included: the number NAME holds, bare. */
+        v = close && strncmp(open + 2, "num:", 4) == 0
+                ? plan_var_n(p, open + 6, (size_t)(close - open - 6))
+                : NULL;
+        if (v && open > tmpl && open[-1] == '"' && close[1] == '"' &&
+            v->value && v->value[0] &&
+            strspn(v->value, "0123456789") == strlen(v->value)) {
+            b.len--; /* the opening quote */
+            buf_puts(&b, v->value);
+            s = close + 2;
+            continue;
+        }
+        if (v && strict) {
+            if (cause)
+                *cause = x_asprintf("variable %s is not a number (or not "
+                                    "set)",
+                                    v->name);
+            buf_free(&b);
+            return NULL;
+        }
         v = close ? plan_var_n(p, open + 2, (size_t)(close - open - 2)) : NULL;
         if (!v) {
             /* Not one of ours: copy "${" and go on after it. */
@@ -327,8 +349,13 @@ static void plan_render_step(const struct plan *p, const struct plan_step *s,
     if (s->mutates)
         buf_puts(out, "  [changes]");
     buf_puts(out, "\n      ");
-    buf_printf(out, "%s /v1", s->req.method);
-    plan_render_text(p, s->req.path, out);
+    if (s->graphql) {
+        buf_printf(out, "%s %s (Fly's GraphQL API)", s->req.method,
+                   s->req.path);
+    } else {
+        buf_printf(out, "%s /v1", s->req.method);
+        plan_render_text(p, s->req.path, out);
+    }
     buf_puts(out, "\n");
     if (s->req.body) {
         buf_puts(out, "      body: ");
@@ -356,13 +383,19 @@ static void plan_render_step(const struct plan *p, const struct plan_step *s,
     }
     free(cond);
     if (s->capture != PLAN_CAPTURE_NONE && s->capture_var)
-        buf_printf(out, "      keeps %s as ${%s}\n",
+        buf_printf(out, "      keeps %s as ${%s%s}\n",
                    s->capture == PLAN_CAPTURE_ID ? "the answer's id"
                    : s->capture == PLAN_CAPTURE_NEEDS_RESTART
                        ? "whether the answer says needs_restart"
                    : s->capture == PLAN_CAPTURE_SNAPSHOT_ID
                        ? "the snapshot's id (when the answer names it)"
+                   : s->capture == PLAN_CAPTURE_IMAGE_TAG ? "the image"
+                   : s->capture == PLAN_CAPTURE_CONSUL_URL
+                       ? "the Consul URL (a secret, never shown)"
+                   : s->capture == PLAN_CAPTURE_SECRETS_VERSION
+                       ? "the secrets version"
                        : "the command's output",
+                   s->capture == PLAN_CAPTURE_CONSUL_URL ? "secret:" : "",
                    s->capture_var);
     if (s->needs)
         buf_printf(out, "      only when ${%s} is known\n", s->needs);

@@ -8,10 +8,14 @@
  * HTTP request to the Machines API (PLAN_STEP_CALL), or the same request
  * repeated until a condition holds or a timeout passes (PLAN_STEP_WAIT).
  * Paths and bodies are templates: "${name}" is replaced by the plan
- * variable NAME when the step starts.  Variables are set by the builder
- * (app, machine ids) or captured from an earlier step's answer (the id of
- * a volume the plan created), so the dry run shows every request exactly,
- * with "${new_volume}" where a value is only known once the plan runs.
+ * variable NAME when the step starts, and a JSON string that is exactly
+ * "${num:name}" by the number NAME holds, without the quotes (bodies stay
+ * JSON before and after).  "${secret:NAME}" is left for the runner, which
+ * fills it in the request it sends only (appsecrets.h).  Variables are
+ * set by the builder (app, machine ids) or captured from an earlier step's
+ * answer (the id of a volume the plan created), so the dry run shows every
+ * request exactly, with "${new_volume}" where a value is only known once the
+ * plan runs.
  *
  * The runner (plan_run_*) works on the loop: it never blocks.  It
  *   1. acquires a lease on every machine of plan->leases (POST .../lease,
@@ -82,23 +86,31 @@ enum plan_cond {
     PLAN_COND_EXEC_STDOUT,    /* exec: exit 0 and stdout, trimmed, == arg */
     PLAN_COND_VOLUME_STATE,   /* GET volume: state == arg */
     PLAN_COND_GONE,           /* 404, or state "destroyed" */
-    PLAN_COND_EVENT_SINCE     /* GET machine: an event of type arg at or
+    PLAN_COND_EVENT_SINCE,    /* GET machine: an event of type arg at or
                                  after the step began (reconcile checks:
                                  "restart" tells a restart whose answer was
                                  lost from one never sent) */
+    PLAN_COND_GRAPHQL_OK      /* a GraphQL answer: 2xx and no "errors" */
 };
 
 /* What a step keeps from its answer, into variable capture_var. */
 enum plan_capture {
     PLAN_CAPTURE_NONE,
-    PLAN_CAPTURE_ID,            /* the answer's top-level "id" */
-    PLAN_CAPTURE_EXEC_STDOUT,   /* exec stdout, trimmed (one line) */
-    PLAN_CAPTURE_NEEDS_RESTART, /* a volume extend answer: "1" when its
-                                   needs_restart is true; else the variable
-                                   stays unset (steps that need it skip) */
-    PLAN_CAPTURE_SNAPSHOT_ID    /* a snapshot create answer: the id of the
-                                   snapshot when the body names it (the API
-                                   may answer an empty 200: then unset) */
+    PLAN_CAPTURE_ID,             /* the answer's top-level "id" */
+    PLAN_CAPTURE_EXEC_STDOUT,    /* exec stdout, trimmed (one line) */
+    PLAN_CAPTURE_NEEDS_RESTART,  /* a volume extend answer: "1" when its
+                                    needs_restart is true; else the variable
+                                    stays unset (steps that need it skip) */
+    PLAN_CAPTURE_SNAPSHOT_ID,    /* a snapshot create answer: the id of the
+                                    snapshot when the body names it (the API
+                                    may answer an empty 200: then unset) */
+    PLAN_CAPTURE_IMAGE_TAG,      /* GraphQL latestImageTag: the image */
+    PLAN_CAPTURE_CONSUL_URL,     /* GraphQL enablePostgresConsul: consulUrl,
+                                    kept as the secret capture_var
+                                    (appsecrets.h), never as a variable */
+    PLAN_CAPTURE_SECRETS_VERSION /* a secrets update answer: its "version",
+                                    also kept for later creates
+                                    (appsecrets_minvers) */
 };
 
 /* How a resumed plan treats the step that was in flight when it stopped. */
@@ -156,6 +168,9 @@ struct plan_step {
                         is gone); `pgdeck abort` again retries it */
     char *needs;     /* a variable name: the step is skipped when it is
                         unset (abort steps), or NULL */
+    int graphql;     /* 1: a call of Fly's GraphQL API (POST, req.path
+                        "/graphql", on plan_run_opts.graphql), not of the
+                        Machines API */
 };
 
 struct plan_var {
@@ -323,6 +338,9 @@ struct plan_run_opts {
     const char *journal_dir; /* NULL: plan_journal_dir() */
     const char *audit_file;  /* NULL: paths_audit_log() */
     int lease_ttl_s;         /* 0: PLAN_LEASE_TTL_S */
+    /* The client of the GraphQL API (http.h, prefix ""), for the steps
+     * with graphql set; NULL: those steps fail, saying so. */
+    struct http *graphql;
 };
 
 /* Called after every change of a step's state and when the plan ends

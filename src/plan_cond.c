@@ -99,6 +99,8 @@ char *plan_cond_text(enum plan_cond cond, const char *arg)
         return x_asprintf("the machine has a \"%s\" event since the step "
                           "began",
                           v);
+    case PLAN_COND_GRAPHQL_OK:
+        return x_strdup("success (2xx and no GraphQL errors)");
     }
     return x_strdup("?");
 }
@@ -214,6 +216,31 @@ static int plan_cond_exec(enum plan_cond cond, const char *arg,
     return rc;
 }
 
+/* A GraphQL answer: HTTP 200 with "data", and "errors" when a call
+ * failed (their first message is the detail). */
+static int plan_cond_graphql(const struct plan_answer *a, char **detail)
+{
+    cJSON *doc = cJSON_ParseWithLength(a->body, a->len);
+    const cJSON *errs = cJSON_GetObjectItemCaseSensitive(doc, "errors");
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(errs, 0), "message");
+    char *out;
+    int rc = 1;
+
+    if (!cJSON_IsObject(doc)) {
+        *detail = x_strdup("the GraphQL answer is not a JSON object");
+        rc = -1;
+    } else if (cJSON_GetArraySize(errs) > 0) {
+        out = plan_cond_show(cJSON_IsString(msg) ? msg->valuestring
+                                                 : "no message");
+        *detail = x_asprintf("GraphQL error: %s", out);
+        free(out);
+        rc = 0;
+    }
+    cJSON_Delete(doc);
+    return rc;
+}
+
 int plan_cond_eval(enum plan_cond cond, const char *arg, const char *path,
                    const struct plan_answer *a, char **detail)
 {
@@ -279,6 +306,8 @@ int plan_cond_eval(enum plan_cond cond, const char *arg, const char *path,
     case PLAN_COND_ROLE:
     case PLAN_COND_EVENT_SINCE:
         return plan_cond_machine(cond, arg, a, detail);
+    case PLAN_COND_GRAPHQL_OK:
+        return plan_cond_graphql(a, detail);
     }
     *detail = x_strdup("unknown condition");
     return -1;
@@ -377,11 +406,43 @@ int plan_capture_value(enum plan_capture cap, const struct plan_answer *a,
             *value = NULL;
             return 0;
         }
+    } else if (cap == PLAN_CAPTURE_IMAGE_TAG ||
+               cap == PLAN_CAPTURE_CONSUL_URL ||
+               cap == PLAN_CAPTURE_SECRETS_VERSION) {
+        const cJSON *x;
+
+        doc = cJSON_ParseWithLength(a->body, a->len);
+        x = cJSON_GetObjectItemCaseSensitive(
+            cap == PLAN_CAPTURE_SECRETS_VERSION
+                ? doc
+                : cJSON_GetObjectItemCaseSensitive(doc, "data"),
+            cap == PLAN_CAPTURE_IMAGE_TAG    ? "latestImageTag"
+            : cap == PLAN_CAPTURE_CONSUL_URL ? "enablePostgresConsul"
+                                             : "version");
+        if (cap == PLAN_CAPTURE_CONSUL_URL)
+            x = cJSON_GetObjectItemCaseSensitive(x, "consulUrl");
+        if (cJSON_IsString(x) && cap != PLAN_CAPTURE_SECRETS_VERSION)
+            v = x_strdup(x->valuestring);
+        else if (cJSON_IsNumber(x) && cap == PLAN_CAPTURE_SECRETS_VERSION &&
+                 x->valuedouble >= 0 && x->valuedouble < 1e15)
+            v = x_asprintf("%lld", (long long)x->valuedouble);
+        cJSON_Delete(doc);
+        if (!v) {
+            *cause = x_strdup(cap == PLAN_CAPTURE_IMAGE_TAG
+                                  ? "the answer has no data.latestImageTag"
+                              : cap == PLAN_CAPTURE_CONSUL_URL
+                                  ? "the answer has no data."
+                                    "enablePostgresConsul.consulUrl"
+                                  : "the answer has no \"version\" number");
+            return -1;
+        }
     } else {
         *cause = x_strdup("nothing to capture");
         return -1;
     }
     if (!plan_capture_ok(cap, v)) {
+        if (cap == PLAN_CAPTURE_CONSUL_URL)
+            x_wipe(v, strlen(v));
         *cause = x_asprintf("the captured value is not a plain %s",
                             cap == PLAN_CAPTURE_ID ? "id" : "line of text");
         free(v);

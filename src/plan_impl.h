@@ -110,6 +110,7 @@ enum plan_run_phase {
 struct plan_run {
     struct loop *l;
     struct http *h;
+    struct http *graphql; /* plan_run_opts.graphql, or NULL */
     struct plan_journal j;
     char *context;
     char *journal_dir;
@@ -156,6 +157,7 @@ struct plan_run {
 
     /* The current step, expanded. */
     char *x_title, *x_path, *x_body, *x_lease;
+    char *x_send; /* x_body with its ${secret:NAME} filled in (wiped) */
     int64_t attempt_start;
     int tries;
     int64_t timeout_ms;

@@ -107,6 +107,8 @@ static cJSON *journal_step_json(const struct plan_step *s)
     cJSON_AddBoolToObject(o, "mutates", s->mutates);
     cJSON_AddBoolToObject(o, "best_effort", s->best_effort);
     cJSON_AddBoolToObject(o, "guard", s->guard);
+    if (s->graphql)
+        cJSON_AddBoolToObject(o, "graphql", 1);
     journal_add_str(o, "needs", s->needs);
     return o;
 }
@@ -441,6 +443,10 @@ static int jl_step(struct jl *c, const cJSON *o, const char *field,
     /* Journals written before "guard" existed have none: not a guard. */
     if (cJSON_GetObjectItemCaseSensitive(o, "guard") &&
         jl_bool(c, o, field, "guard", &s->guard) != 0)
+        return -1;
+    /* Nor "graphql": a Machines API call. */
+    if (cJSON_GetObjectItemCaseSensitive(o, "graphql") &&
+        jl_bool(c, o, field, "graphql", &s->graphql) != 0)
         return -1;
     JL_ENUM(c, o, field, "kind", plan_kind_parse, &s->kind, "step kind");
     JL_ENUM(c, o, field, "cond", plan_cond_parse, &s->cond, "condition");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/appsecrets.h"
 #include "src/audit.h"
 #include "src/buf.h"
 #include "src/http.h"
@@ -136,7 +137,10 @@ void plan_run_clear_x(struct plan_run *r)
     free(r->x_path);
     free(r->x_body);
     free(r->x_lease);
-    r->x_title = r->x_path = r->x_body = r->x_lease = NULL;
+    if (r->x_send)
+        x_wipe(r->x_send, strlen(r->x_send));
+    free(r->x_send);
+    r->x_title = r->x_path = r->x_body = r->x_lease = r->x_send = NULL;
 }
 
 static void run_cancel_timers(struct plan_run *r)
@@ -402,6 +406,12 @@ void plan_run_step_begin(struct plan_run *r)
         r->x_body = plan_expand(r->j.plan, s->req.body, 1, &cause);
     if (!cause && s->lease)
         r->x_lease = plan_expand(r->j.plan, s->lease, 1, &cause);
+    /* Secrets only in what is sent: the audit line keeps the template. */
+    if (!cause && r->x_body)
+        r->x_send = appsecrets_expand(r->j.plan->cluster, r->j.plan->id,
+                                      r->x_body, &cause);
+    if (!cause && s->graphql && !r->graphql)
+        cause = x_strdup("this context has no GraphQL API to call");
     if (cause) {
         free(r->x_path);
         free(r->x_body);
@@ -457,10 +467,10 @@ static void run_send(struct plan_run *r)
     r->phase = PLAN_PHASE_STEP;
     r->attempt_start = loop_now_ms();
     r->tries++;
-    r->req = http_request_timed(r->h, s->req.method, r->x_path, r->x_body,
-                                r->x_body ? strlen(r->x_body) : 0, &hd,
-                                nonce ? 1 : 0, PLAN_HTTP_TIMEOUT_MS,
-                                run_step_answer, r);
+    r->req = http_request_timed(
+        s->graphql ? r->graphql : r->h, s->req.method, r->x_path, r->x_send,
+        r->x_send ? strlen(r->x_send) : 0, &hd, nonce && !s->graphql ? 1 : 0,
+        PLAN_HTTP_TIMEOUT_MS, run_step_answer, r);
 }
 
 static void run_step_answer(const struct http_result *res, void *arg)
@@ -484,6 +494,29 @@ static void run_step_answer(const struct http_result *res, void *arg)
                 free(why);
                 free(cause);
                 return;
+            }
+            if (value && s->capture == PLAN_CAPTURE_CONSUL_URL) {
+                rc = appsecrets_set(r->j.plan->cluster, r->j.plan->id,
+                                    s->capture_var, value, &cause);
+                x_wipe(value, strlen(value));
+                free(value);
+                if (rc != 0) {
+                    run_step_failed(r, res->status, cause, 0);
+                    free(cause);
+                    return;
+                }
+                plan_run_set_note(r, "${secret:%s} kept (not shown)",
+                                  s->capture_var);
+                run_step_done(r, res->status);
+                return;
+            }
+            if (value && s->capture == PLAN_CAPTURE_SECRETS_VERSION &&
+                appsecrets_minvers_save(r->j.context ? r->j.context : "local",
+                                        r->j.plan->cluster, atoll(value),
+                                        &cause) != 0) {
+                log_msg("plan %s: %s", r->j.plan->id, cause);
+                free(cause);
+                cause = NULL;
             }
             if (value) {
                 (void)plan_set_var(r->j.plan, s->capture_var, value);
@@ -753,6 +786,7 @@ static struct plan_run *run_new(struct loop *l, struct http *h,
 
     r->l = l;
     r->h = h;
+    r->graphql = opts ? opts->graphql : NULL;
     r->cb = cb;
     r->arg = arg;
     r->context = opts && opts->context ? x_strdup(opts->context) : NULL;

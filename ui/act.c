@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/appsecrets.h"
 #include "src/context.h"
 #include "src/fleet.h"
 #include "src/log.h"
@@ -349,6 +350,7 @@ void act_snap_choose(struct app *a, enum action_kind k,
     t->args.cluster = t->a_cluster;
     t->args.max_lag_bytes = act_max_lag(a);
     t->args.org = a->ctx->org;
+    t->args.secrets_version = appsecrets_minvers(a->ctx->name, t->cluster);
     if (k == ACTION_RESTORE && row) {
         t->a_snapshot = x_strdup(row->s.id ? row->s.id : "");
         t->a_volume = x_strdup(row->volume);
@@ -839,6 +841,7 @@ static void act_run_opts(const struct app *a, struct plan_run_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->context = a->ctx->name;
+    o->graphql = a->graphql;
 }
 
 /* The confirmation was given: build once more from the latest model and

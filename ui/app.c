@@ -220,6 +220,13 @@ static void app_start_fleet(struct app *a)
         a->dirty |= APP_DIRTY_ALL;
         return;
     }
+    if (http_new_graphql(a->loop, a->ctx, NULL, a->s, &a->graphql, &cause) !=
+        0) {
+        /* A restore's GraphQL steps then fail, saying so. */
+        log_msg("ui: no GraphQL client: %s", cause);
+        free(cause);
+        cause = NULL;
+    }
     a->machines = machines_new(a->http);
     a->fleet = fleet_new(a->loop, a->machines, a->ctx, a->s, NULL);
     fleet_adopt(a->fleet, a->snapshot); /* the first frame: the cache */
@@ -258,6 +265,8 @@ static void app_disconnect(struct app *a)
     a->fleet = NULL;
     machines_free(a->machines);
     a->machines = NULL;
+    http_free(a->graphql);
+    a->graphql = NULL;
     http_free(a->http);
     a->http = NULL;
     platform_free(a->platform);

@@ -97,6 +97,7 @@ struct app {
     const struct context *ctx;
     struct platform *platform;
     struct http *http;
+    struct http *graphql; /* Fly's GraphQL API (a restore's steps) */
     struct machines *machines;
     struct fleet *fleet;
     char *connect_msg; /* "starting the local platform...", an error */

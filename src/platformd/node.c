@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,9 @@ static char *node_find_primary(const struct rt_machine *m,
                                const struct rt_peer *peers, size_t npeers,
                                int wait_ms, int *nstarted);
 static int node_start_repmgrd(const struct rt_machine *m, char **cause);
+static int node_restore_active(const struct rt_machine *m);
+static int node_restore(const struct rt_machine *m, char **cause);
+static int node_post_init_ok(const struct rt_machine *m);
 
 static void node_wait_own_record(const struct rt_machine *m, int timeout_ms);
 static int node_sync_credentials(const struct rt_machine *m, char **cause);
@@ -55,9 +59,6 @@ static const char *const node_standby_register[] = {"standby", "register", "-F",
                                                     NULL};
 static pid_t node_repmgrd_pid(const struct rt_machine *m);
 static int node_has_file(const struct rt_machine *m, const char *name);
-static void node_forget_strangers(const struct rt_machine *m,
-                                  const struct rt_peer *peers, size_t npeers);
-
 /* Paths end up unquoted in pg_ctl's -o and repmgr's service commands. */
 static int node_safe_path(const char *s)
 {
@@ -259,7 +260,9 @@ static int node_bootstrap(const struct rt_machine *m, char **cause)
     rc = pgq_exec(c,
                   "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE "
                   "rolname = 'repmgr') THEN CREATE ROLE repmgr WITH SUPERUSER "
-                  "REPLICATION LOGIN; END IF; END$$",
+                  "REPLICATION LOGIN; END IF; IF NOT EXISTS (SELECT 1 FROM "
+                  "pg_roles WHERE rolname = 'flypgadmin') THEN CREATE ROLE "
+                  "flypgadmin WITH SUPERUSER LOGIN; END IF; END$$",
                   cause);
     if (rc == 0) {
         char *have = pgq_value(
@@ -277,10 +280,10 @@ static int node_bootstrap(const struct rt_machine *m, char **cause)
 }
 
 /*
- * As postgres-flex does at every boot of a primary: the passwords of the
- * operator and repmgr users follow the app's secrets.  Data restored from a
- * snapshot of another app, or an app whose secrets changed, would otherwise
- * refuse repmgr and the operator.
+ * As postgres-flex's setupCredentials, on a new primary and on a restore
+ * only: the passwords of postgres, repmgr and flypgadmin become
+ * OPERATOR_PASSWORD, REPL_PASSWORD and SU_PASSWORD.  Later boots leave
+ * them: a secret changed afterwards no longer matches (node_post_init_ok).
  */
 static int node_sync_credentials(const struct rt_machine *m, char **cause)
 {
@@ -296,8 +299,132 @@ static int node_sync_credentials(const struct rt_machine *m, char **cause)
                               m->repl_password ? m->repl_password : "", cause);
     if (rc == 0 && m->operator_password)
         rc = pgq_set_password(c, "postgres", m->operator_password, cause);
+    if (rc == 0 && m->su_password)
+        rc = pgq_set_password(c, "flypgadmin", m->su_password, cause);
     pgq_close(c);
     return rc;
+}
+
+void node_console(const struct rt_machine *m, const char *fmt, ...)
+{
+    char *path = rt_path(m, "console.log"), *line, *msg;
+    va_list ap;
+    FILE *f;
+
+    va_start(ap, fmt);
+    msg = x_vasprintf(fmt, ap);
+    va_end(ap);
+    line = x_asprintf("%s\n", msg);
+    f = fopen(path, "a");
+    if (f) {
+        fputs(line, f);
+        fclose(f);
+    }
+    log_msg("machine %s: %s", m->id, msg);
+    free(msg);
+    free(line);
+    free(path);
+}
+
+/* The app whose machine last booted the volume, or NULL (volumes older
+ * than the marker).  Owned. */
+static char *node_volume_app(const struct rt_machine *m)
+{
+    char *path = x_asprintf("%s/.pgdeck-app", m->volume_path);
+    char *app = proc_read_file(path, 256);
+
+    free(path);
+    return app;
+}
+
+/* flex's isRestoreActive: FLY_RESTORED_FROM is set and the volume's
+ * restore.lock does not name this app. */
+static int node_restore_active(const struct rt_machine *m)
+{
+    char *path, *lock;
+    int active;
+
+    if (!m->restored_from || !*m->restored_from)
+        return 0;
+    path = x_asprintf("%s/restore.lock", m->volume_path);
+    lock = proc_read_file(path, 256);
+    active = !lock || strcmp(lock, m->app) != 0;
+    free(lock);
+    free(path);
+    return active;
+}
+
+/*
+ * flex's prepareRemoteRestore, then its first boot of a primary: Postgres
+ * out of recovery, the old cluster's repmgr metadata dropped, the users'
+ * passwords set from this app's secrets, registered as the primary, and
+ * restore.lock naming the app so that later boots skip all of it.
+ */
+static int node_restore(const struct rt_machine *m, char **cause)
+{
+    char *data = rt_data_dir(m), *sig = x_asprintf("%s/standby.signal", data);
+    char *lock = x_asprintf("%s/restore.lock", m->volume_path);
+    struct pg_conn *c;
+    int rc;
+
+    node_console(m, "Restoring from %s", m->restored_from);
+    unlink(sig);
+    free(sig);
+    free(data);
+    rc = node_pg_start(m, cause);
+    c = rc == 0 ? pgq_local(m, "postgres", cause) : NULL;
+    if (!c)
+        rc = -1;
+    if (rc == 0)
+        rc = pgq_exec(c, "SET default_transaction_read_only = off", cause);
+    if (rc == 0)
+        rc = pgq_exec(c, "DROP DATABASE IF EXISTS repmgr", cause);
+    pgq_close(c);
+    if (rc == 0)
+        rc = node_bootstrap(m, cause);
+    if (rc == 0)
+        rc = runas_write_file(lock, m->app, 0600, cause);
+    free(lock);
+    return rc;
+}
+
+/*
+ * flex's post-init on a primary that has data: it logs in as postgres with
+ * OPERATOR_PASSWORD, then looks up its own repmgr member.  Data of another
+ * cluster (a restore without FLY_RESTORED_FROM) fails one or the other on
+ * every try; flex logs it, retries forever and never starts repmgrd.
+ * Returns 1 when post-init goes through, else 0 (and logs what flex does).
+ */
+static int node_post_init_ok(const struct rt_machine *m)
+{
+    char *why = NULL, *app = node_volume_app(m);
+    struct pg_conn *c = pgq_remote_as(m->private_ip, "postgres", "postgres",
+                                      m->operator_password, 5, &why);
+    int ok = 1;
+
+    if (!c) {
+        if (why && strstr(why, "password authentication failed")) {
+            node_console(m, "[WARN] `postgres` user password does not match "
+                            "the `OPERATOR_PASSWORD` secret");
+            node_console(m,
+                         "[WARN] Use `fly secrets set OPERATOR_PASSWORD="
+                         "<password> --app %s` to resolve the issue",
+                         m->app);
+        }
+        node_console(m,
+                     "failed post-init: failed to establish connection to "
+                     "local node: %s. Retrying...",
+                     why ? why : "unknown error");
+        ok = 0;
+    } else if (app && strcmp(app, m->app) != 0) {
+        node_console(m, "failed post-init: failed to resolve member role: no "
+                        "rows in result set. Retrying...");
+        ok = 0;
+    }
+    pgq_close(c);
+    free(why);
+    free(app);
+    return ok;
 }
 
 static int node_clone(const struct rt_machine *m, const char *primary,
@@ -419,25 +546,6 @@ static char *node_find_primary(const struct rt_machine *m,
     }
 }
 
-/* A volume restored from another cluster carries its repmgr.nodes rows. */
-static void node_forget_strangers(const struct rt_machine *m,
-                                  const struct rt_peer *peers, size_t npeers)
-{
-    struct pg_conn *c = pgq_local(m, "repmgr", NULL);
-    struct buf sql = BUF_INIT;
-
-    if (!c)
-        return;
-    buf_printf(&sql, "DELETE FROM repmgr.nodes WHERE node_id NOT IN (%d",
-               m->repmgr_node_id);
-    for (size_t i = 0; i < npeers; i++)
-        buf_printf(&sql, ", %d", peers[i].repmgr_node_id);
-    buf_puts(&sql, ")");
-    pgq_exec(c, buf_str(&sql), NULL);
-    buf_free(&sql);
-    pgq_close(c);
-}
-
 /*
  * A standby's registration is written on the primary and reaches this node
  * by replication; repmgrd exits at once when the node's own record is not
@@ -491,8 +599,8 @@ static int node_start_repmgrd(const struct rt_machine *m, char **cause)
 int node_start(const struct rt_machine *m, const struct rt_peer *peers,
                size_t npeers, char **cause)
 {
-    char *primary = NULL, *marker, *prev;
-    int rc, started = 0, fresh_id;
+    char *primary = NULL, *marker;
+    int rc, started = 0;
 
     if (!m->volume_path || !m->private_ip || !m->id || !m->run_dir) {
         if (cause)
@@ -510,14 +618,17 @@ int node_start(const struct rt_machine *m, const struct rt_peer *peers,
     if (runas_chown_dir(m->run_dir, 0700, cause) != 0 ||
         runas_chown_dir(m->volume_path, 0700, cause) != 0)
         return -1;
+    if (m->boot_panic) {
+        node_console(m, "%s", m->boot_panic);
+        if (cause)
+            *cause = x_strdup(m->boot_panic);
+        return -1;
+    }
     if (proc_alive(node_postmaster(m)))
         return node_start_repmgrd(m, cause);
     if (nodeconf_write_volume(m, cause) != 0)
         return -1;
     marker = x_asprintf("%s/.pgdeck-machine", m->volume_path);
-    prev = proc_read_file(marker, 256);
-    fresh_id = !prev || strcmp(prev, m->id) != 0;
-    free(prev);
 
     if (!node_has_file(m, "PG_VERSION")) {
         char *data = rt_data_dir(m);
@@ -559,13 +670,16 @@ int node_start(const struct rt_machine *m, const struct rt_peer *peers,
                 rc = node_bootstrap(m, cause);
         }
     } else {
-        int standby = node_has_file(m, "standby.signal");
+        int restore = node_restore_active(m);
+        int standby = !restore && node_has_file(m, "standby.signal");
 
         if (!proc_alive(node_postmaster(m)))
             node_clear_stale_locks(m);
         primary = node_find_primary(m, peers, npeers, 0, &started);
         rc = nodeconf_write_data(m, cause);
-        if (rc == 0 && primary && !standby) {
+        if (rc == 0 && restore) {
+            rc = node_restore(m, cause);
+        } else if (rc == 0 && primary && !standby) {
             char *why = NULL;
 
             /* A former primary: another one took over.  Rejoin it, once
@@ -598,17 +712,20 @@ int node_start(const struct rt_machine *m, const struct rt_peer *peers,
             free(why);
         } else if (rc == 0) {
             rc = node_pg_start(m, cause);
+            if (rc == 0 && !standby && !node_post_init_ok(m)) {
+                /* flex's post-init fails on every try: no repmgr member,
+                 * no repmgrd (doc/architecture.md "Secrets and the flex
+                 * boot"). */
+                free(primary);
+                free(marker);
+                return 0;
+            }
             if (rc == 0) {
                 static const char *const preg[] = {"primary", "register", "-F",
                                                    NULL};
                 char *c = NULL;
 
-                if (!standby && fresh_id)
-                    node_forget_strangers(m, peers, npeers);
-                if (!standby)
-                    rc = node_sync_credentials(m, cause);
-                if (rc == 0 &&
-                    node_repmgr(m, "repmgr register",
+                if (node_repmgr(m, "repmgr register",
                                 standby ? node_standby_register : preg, 60,
                                 &c) != 0)
                     log_msg("machine %s: %s", m->id, c ? c : "");
@@ -619,8 +736,13 @@ int node_start(const struct rt_machine *m, const struct rt_peer *peers,
     free(primary);
     if (rc == 0)
         rc = node_start_repmgrd(m, cause);
-    if (rc == 0)
+    if (rc == 0) {
+        char *app = x_asprintf("%s/.pgdeck-app", m->volume_path);
+
         runas_write_file(marker, m->id, 0600, NULL);
+        runas_write_file(app, m->app, 0600, NULL);
+        free(app);
+    }
     free(marker);
     return rc;
 }

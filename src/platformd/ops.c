@@ -14,11 +14,15 @@
 #include "src/xmalloc.h"
 
 #include "src/platformd/ids.h"
+#include "src/platformd/monitor.h"
 #include "src/platformd/ops.h"
 #include "src/platformd/parse.h"
+#include "src/platformd/secrets.h"
 #include "src/platformd/volume.h"
 
 #define OPS_STOP_TIMEOUT_S 10
+#define OPS_PANIC_BACKOFF_MS 1000
+#define OPS_PANIC_BACKOFF_MAX_MS 30000
 
 static int ops_nworkers;
 
@@ -61,9 +65,21 @@ struct ops_snap *ops_snap_take(const struct st_machine *m, int with_peers)
         s->rt.run_dir = ops_keep(s, rd);
         free(rd);
     }
-    if (a) {
-        s->rt.operator_password = ops_keep(s, a->operator_password);
-        s->rt.repl_password = ops_keep(s, a->repl_password);
+    if (a && m->is_postgres) {
+        const struct st_secrets *env =
+            sec_for_boot(a, m->min_secrets_version, ids_now_ms());
+        char *panic = sec_boot_panic(a, env);
+
+        s->rt.operator_password =
+            ops_keep(s, sec_get(env, "OPERATOR_PASSWORD"));
+        s->rt.repl_password = ops_keep(s, sec_get(env, "REPL_PASSWORD"));
+        s->rt.su_password = ops_keep(s, sec_get(env, "SU_PASSWORD"));
+        s->rt.restored_from = ops_keep(s, sec_get(env, "FLY_RESTORED_FROM"));
+        if (!s->rt.restored_from)
+            s->rt.restored_from =
+                ops_keep(s, st_machine_env(m, "FLY_RESTORED_FROM"));
+        s->rt.boot_panic = ops_keep(s, panic);
+        free(panic);
     }
     if (!with_peers)
         return s;
@@ -171,6 +187,41 @@ static int ops_run(const struct st_op *op, struct ops_snap *s, char **cause)
     return -1;
 }
 
+/*
+ * flex panicked at boot (lock held): its process exited with Go's status 2
+ * and the restart policy decides, as for any crash; the next try waits
+ * OPS_PANIC_BACKOFF_MS doubled per try (the monitor starts it, as after a
+ * crash held down), so a machine without its secrets crash-loops.
+ */
+static void ops_boot_panicked(struct st_machine *m)
+{
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(m->config, "restart");
+    const cJSON *policy = cJSON_GetObjectItemCaseSensitive(rs, "policy");
+    const cJSON *maxr = cJSON_GetObjectItemCaseSensitive(rs, "max_retries");
+    struct st_event *e;
+    long long backoff = OPS_PANIC_BACKOFF_MS;
+    int again, k;
+
+    again = monitor_should_restart(
+        cJSON_IsString(policy) && policy->valuestring[0] ? policy->valuestring
+                                                         : NULL,
+        cJSON_IsNumber(maxr) ? maxr->valueint : 0, m->restart_count);
+    e = st_machine_event(m, "exit", "stopped", "flyd");
+    e->has_exit = 1;
+    e->exit_code = 2;
+    e->restarting = again;
+    st_machine_set_checks(m, NULL, 0);
+    st_machine_set_state(m, "stopped");
+    if (!again)
+        return;
+    for (k = 0; k < m->restart_count && backoff < OPS_PANIC_BACKOFF_MAX_MS; k++)
+        backoff *= 2;
+    m->restart_count++;
+    m->down_until_ms = ids_now_ms() + (backoff < OPS_PANIC_BACKOFF_MAX_MS
+                                           ? backoff
+                                           : OPS_PANIC_BACKOFF_MAX_MS);
+}
+
 /* Records the outcome of OP on M (lock held). */
 static void ops_record(struct st_machine *m, const struct st_op *op, int rc,
                        const char *cause)
@@ -192,6 +243,8 @@ static void ops_record(struct st_machine *m, const struct st_op *op, int rc,
             st_machine_event(m, "start", "started", "flyd");
             if (last)
                 st_machine_set_state(m, "started");
+        } else if (cause && strncmp(cause, "panic: ", 7) == 0 && last) {
+            ops_boot_panicked(m);
         } else {
             e = st_machine_event(m, "exit", "failed", "flyd");
             e->has_exit = 1;
@@ -630,6 +683,31 @@ static int ops_name_taken(const char *app, const char *name)
     return 0;
 }
 
+int ops_min_secrets(const struct st_app *a, const cJSON *body, long long *out,
+                    char **cause)
+{
+    const cJSON *v =
+        cJSON_GetObjectItemCaseSensitive(body, "min_secrets_version");
+
+    *out = 0;
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e15 ||
+        v->valuedouble - (double)(long long)v->valuedouble > 0) {
+        ops_fail(cause, "min_secrets_version must be a whole number");
+        return -1;
+    }
+    if ((long long)v->valuedouble > a->secrets.version) {
+        ops_fail(cause,
+                 "min_secrets_version %lld is ahead of the secrets of app %s "
+                 "(version %lld)",
+                 (long long)v->valuedouble, a->name, a->secrets.version);
+        return -1;
+    }
+    *out = (long long)v->valuedouble;
+    return 0;
+}
+
 struct st_machine *ops_machine_create(const char *app, const cJSON *body,
                                       int *status, char **cause)
 {
@@ -642,6 +720,7 @@ struct st_machine *ops_machine_create(const char *app, const cJSON *body,
     cJSON *config;
     const char *vid;
     char *id;
+    long long minsec;
 
     *status = 400;
     if (!a) {
@@ -649,6 +728,8 @@ struct st_machine *ops_machine_create(const char *app, const cJSON *body,
         ops_fail(cause, "app %s not found", app);
         return NULL;
     }
+    if (ops_min_secrets(a, body, &minsec, cause) != 0)
+        return NULL;
     if (region && !cJSON_IsNull(region) &&
         (!cJSON_IsString(region) || strlen(region->valuestring) < 2 ||
          strlen(region->valuestring) > 8)) {
@@ -702,6 +783,7 @@ struct st_machine *ops_machine_create(const char *app, const cJSON *body,
     m->instance_id = ids_ulid(-1);
     m->private_ip = st_alloc_ip();
     m->repmgr_node_id = a->next_node_id++;
+    m->min_secrets_version = minsec;
     st_machine_set_config(m, config);
     vid = st_machine_volume_id(m);
     if (vid) {

@@ -50,6 +50,14 @@ void ops_enqueue(struct st_machine *m, enum st_op_kind kind, int sig,
                  int timeout_s);
 
 /*
+ * The min_secrets_version of a create or update BODY for app A (lock
+ * held): 0 when absent.  Returns 0 with *OUT set, or -1 with *cause (not a
+ * whole number, or ahead of A's secrets).
+ */
+int ops_min_secrets(const struct st_app *a, const cJSON *body, long long *out,
+                    char **cause);
+
+/*
  * Creates a machine in APP from a create request BODY (borrowed) with the
  * lock held: validates it, allocates id, instance id, name, private IP and
  * repmgr node id, attaches the mounted volume, records the "launch" event

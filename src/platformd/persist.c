@@ -13,8 +13,10 @@
 #include "src/log.h"
 #include "src/xmalloc.h"
 
+#include "src/platformd/ids.h"
 #include "src/platformd/persist.h"
 #include "src/platformd/runtime.h"
+#include "src/platformd/secrets.h"
 #include "src/platformd/state.h"
 
 static char *persist_last_pgpass;
@@ -93,8 +95,6 @@ static const struct persist_field persist_app_fields[] = {
     {PERSIST_F(st_app, name, PERSIST_STR)},
     {PERSIST_F(st_app, org, PERSIST_STR)},
     {PERSIST_F(st_app, role, PERSIST_STR)},
-    {PERSIST_F(st_app, operator_password, PERSIST_STR)},
-    {PERSIST_F(st_app, repl_password, PERSIST_STR)},
     {PERSIST_F(st_app, next_node_id, PERSIST_INT)},
     {PERSIST_F(st_app, created_ms, PERSIST_LL)},
     {PERSIST_F(st_app, deleted, PERSIST_BOOL)},
@@ -116,6 +116,7 @@ static const struct persist_field persist_machine_tail[] = {
     {PERSIST_F(st_machine, created_ms, PERSIST_LL)},
     {PERSIST_F(st_machine, updated_ms, PERSIST_LL)},
     {PERSIST_F(st_machine, repmgr_node_id, PERSIST_INT)},
+    {PERSIST_F(st_machine, min_secrets_version, PERSIST_LL)},
     {PERSIST_F(st_machine, cordoned, PERSIST_BOOL)},
     {PERSIST_F(st_machine, destroyed, PERSIST_BOOL)},
     {PERSIST_F(st_machine, restart_count, PERSIST_INT)},
@@ -200,6 +201,7 @@ static cJSON *persist_app(const struct st_app *a)
     cJSON *o = cJSON_CreateObject();
 
     persist_put(o, a, persist_app_fields, PERSIST_N(persist_app_fields));
+    cJSON_AddItemToObject(o, "secrets", sec_persist(a));
     return o;
 }
 
@@ -256,12 +258,11 @@ static int persist_pgpass(char **cause)
     for (i = 0; i < st.nmachines; i++) {
         const struct st_machine *m = st.machines[i];
         const struct st_app *a = st_app_find(m->app);
+        const char *pw = a ? sec_get(&a->secrets, "OPERATOR_PASSWORD") : NULL;
 
-        if (m->destroyed || !m->is_postgres || !a || !a->operator_password ||
-            !m->private_ip)
+        if (m->destroyed || !m->is_postgres || !pw || !m->private_ip)
             continue;
-        buf_printf(&b, "%s:%d:*:postgres:%s\n", m->private_ip, RT_PG_PORT,
-                   a->operator_password);
+        buf_printf(&b, "%s:%d:*:postgres:%s\n", m->private_ip, RT_PG_PORT, pw);
     }
     if (persist_last_pgpass && strcmp(persist_last_pgpass, buf_str(&b)) == 0) {
         x_wipe(b.data, b.len);
@@ -360,11 +361,34 @@ static void persist_get(const cJSON *o, void *rec,
     }
 }
 
+/*
+ * A state.json of a daemon before app secrets kept two passwords per app:
+ * they become the app's secrets, with a new SU_PASSWORD and Consul URL, as
+ * if the app had been created with them.
+ */
+static void persist_migrate_passwords(struct st_app *a, const cJSON *o)
+{
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(o, "operator_password");
+    const cJSON *rp = cJSON_GetObjectItemCaseSensitive(o, "repl_password");
+    char *cause = NULL;
+
+    if (a->secrets.version > 0 || !cJSON_IsString(op) || !cJSON_IsString(rp) ||
+        !a->name)
+        return;
+    if (sec_flex_defaults(a, op->valuestring, rp->valuestring, &cause) < 0) {
+        log_msg("state.json: app %s: %s", a->name, cause);
+        free(cause);
+    }
+    a->secrets_changed_ms = 0; /* spread long ago */
+}
+
 static void persist_load_app(const cJSON *o)
 {
     struct st_app *a = x_calloc(1, sizeof *a);
 
     persist_get(o, a, persist_app_fields, PERSIST_N(persist_app_fields));
+    sec_load(a, cJSON_GetObjectItemCaseSensitive(o, "secrets"));
+    persist_migrate_passwords(a, o);
     if (!a->id || !a->name || !a->org) {
         log_msg("state.json: skipping an app without id/name/org");
         st_app_free(a);

@@ -81,6 +81,13 @@ struct pg_conn *pgq_local(const struct rt_machine *m, const char *dbname,
 struct pg_conn *pgq_remote(const char *host, const char *dbname,
                            const char *password, int timeout_s, char **cause)
 {
+    return pgq_remote_as(host, "repmgr", dbname, password, timeout_s, cause);
+}
+
+struct pg_conn *pgq_remote_as(const char *host, const char *user,
+                              const char *dbname, const char *password,
+                              int timeout_s, char **cause)
+{
     char port[16], tmo[16];
     const char *keys[] = {"host",
                           "port",
@@ -96,7 +103,7 @@ struct pg_conn *pgq_remote(const char *host, const char *dbname,
     snprintf(tmo, sizeof tmo, "%d", timeout_s > 0 ? timeout_s : 2);
     vals[0] = host;
     vals[1] = port;
-    vals[2] = "repmgr";
+    vals[2] = user;
     vals[3] = dbname ? dbname : "postgres";
     vals[4] = password ? password : "";
     vals[5] = tmo;

@@ -48,6 +48,14 @@ void routes_volumes_extend(struct http_req *r);
 void routes_volumes_snapshots(struct http_req *r);
 void routes_volumes_snapshot_create(struct http_req *r);
 
+void routes_secrets_list(struct http_req *r);
+void routes_secrets_update(struct http_req *r);
+void routes_secrets_get(struct http_req *r);
+void routes_secrets_set(struct http_req *r);
+void routes_secrets_delete(struct http_req *r);
+
+void routes_graphql(struct http_req *r);
+
 void routes_admin_faults_list(struct http_req *r);
 void routes_admin_faults_add(struct http_req *r);
 void routes_admin_faults_clear(struct http_req *r);
@@ -79,5 +87,9 @@ int routes_lease_check(struct http_req *r, struct st_machine *m);
 struct st_volume;
 struct st_snapshot *routes_volume_snapshot_take(struct st_volume *v,
                                                 int automatic, char **cause);
+
+/* The snapshot ID of any volume (lock held), or NULL; *VOL_SIZE (when not
+ * NULL) gets its volume's size in GB. */
+const struct st_snapshot *routes_snapshot_find(const char *id, int *vol_size);
 
 #endif

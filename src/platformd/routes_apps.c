@@ -113,8 +113,6 @@ void routes_apps_create(struct http_req *r)
     a->name = x_strdup(name->valuestring);
     a->org = x_strdup(org->valuestring);
     a->role = x_strdup(cJSON_IsString(role) ? role->valuestring : "");
-    a->operator_password = ids_hex(16);
-    a->repl_password = ids_hex(16);
     a->next_node_id = 1;
     a->created_ms = ids_now_ms();
     st_app_add(a);

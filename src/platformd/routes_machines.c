@@ -204,6 +204,7 @@ void routes_machines_update(struct http_req *r)
     char *cause = NULL;
     const char *newvol;
     int was_started;
+    long long minsec;
 
     if (!body)
         return;
@@ -232,6 +233,10 @@ void routes_machines_update(struct http_req *r)
         http_error(r, 400, "machine %s is being destroyed", m->id);
         goto out;
     }
+    if (ops_min_secrets(st_app_find(m->app), body, &minsec, &cause) != 0) {
+        http_error(r, 400, "%s", cause);
+        goto out;
+    }
     config = ops_config_for_update(
         m->app, cJSON_GetObjectItemCaseSensitive(body, "config"), m->id,
         &cause);
@@ -258,6 +263,7 @@ void routes_machines_update(struct http_req *r)
                   strcmp(m->state, "created") != 0 &&
                   strcmp(m->state, "failed") != 0;
     st_machine_set_config(m, config);
+    m->min_secrets_version = minsec;
     free(m->instance_id);
     m->instance_id = ids_ulid(-1);
     st_machine_event(m, "update", "replaced", "user");

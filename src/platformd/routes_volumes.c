@@ -161,15 +161,15 @@ static int routes_bool_field(struct http_req *r, const cJSON *o, const char *k,
     return 0;
 }
 
-static const struct st_snapshot *routes_snapshot_find(const char *id,
-                                                      int *vol_size)
+const struct st_snapshot *routes_snapshot_find(const char *id, int *vol_size)
 {
     size_t i, j;
 
     for (i = 0; i < st.nvolumes; i++)
         for (j = 0; j < st.volumes[i]->nsnaps; j++)
             if (strcmp(st.volumes[i]->snaps[j]->id, id) == 0) {
-                *vol_size = st.volumes[i]->size_gb;
+                if (vol_size)
+                    *vol_size = st.volumes[i]->size_gb;
                 return st.volumes[i]->snaps[j];
             }
     return NULL;

@@ -110,6 +110,10 @@ struct pg_conn *pgq_local(const struct rt_machine *m, const char *dbname,
 /* Connects to HOST:5433 as repmgr with PASSWORD (never logged). */
 struct pg_conn *pgq_remote(const char *host, const char *dbname,
                            const char *password, int timeout_s, char **cause);
+/* pgq_remote() as USER. */
+struct pg_conn *pgq_remote_as(const char *host, const char *user,
+                              const char *dbname, const char *password,
+                              int timeout_s, char **cause);
 void pgq_close(struct pg_conn *c);
 /* Runs SQL (no result wanted).  0 or -1 with *cause. */
 int pgq_exec(struct pg_conn *c, const char *sql, char **cause);
@@ -162,6 +166,11 @@ int node_start(const struct rt_machine *m, const struct rt_peer *peers,
                size_t npeers, char **cause);
 int node_stop(const struct rt_machine *m, int sig, int timeout_s, char **cause);
 void node_crash(const struct rt_machine *m);
+/* Appends a line (printf FMT) to the machine's console log,
+ * <run_dir>/console.log, where flex's own output goes, and to the daemon's
+ * log. */
+void node_console(const struct rt_machine *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int node_alive(const struct rt_machine *m);
 pid_t node_postmaster(const struct rt_machine *m);
 /* What flex's supervisor does between boots: restarts a dead repmgrd

@@ -46,9 +46,16 @@ struct rt_machine {
     long long volume_bytes;     /* the volume's size */
     const char *run_dir;        /* private per-machine dir: sockets, logs,
                                    pid files; made by the caller */
+    /* The boot environment, from the app's secrets (secrets.h). */
     const char
         *operator_password;    /* for user postgres (FLY: OPERATOR_PASSWORD) */
     const char *repl_password; /* for user repmgr (REPL_PASSWORD) */
+    const char *su_password;   /* for user flypgadmin (SU_PASSWORD) */
+    const char *restored_from; /* FLY_RESTORED_FROM, or NULL */
+    /* What flex says when it cannot boot with that environment ("panic:
+     * SU_PASSWORD is required"), or NULL: rt_start fails with it at once
+     * and writes it to the machine's console log. */
+    const char *boot_panic;
 };
 
 /* Another machine of the same app, as rt_start needs to find a primary. */

@@ -12,12 +12,12 @@
 
 #include "src/platformd/ids.h"
 #include "src/platformd/ops.h"
+#include "src/platformd/secrets.h"
 #include "src/platformd/seed.h"
 #include "src/platformd/state.h"
 #include "src/platformd/volume.h"
 
 #define SEED_ORG "personal"
-#define SEED_PG_IMAGE "registry-1.docker.io/flyio/postgres-flex:15.8"
 #define SEED_WEB_IMAGE "nginx:1.25"
 #define SEED_START_WAIT_MS (180 * 1000LL)
 #define SEED_NAPPS 4
@@ -93,15 +93,16 @@ static char *seed_volume(const char *app, const char *region, int size_gb)
 }
 
 static cJSON *seed_pg_body(const char *region, const char *primary_region,
-                           const char *vol)
+                           const char *vol, long long minsec)
 {
     cJSON *b = cJSON_CreateObject(), *c, *g, *e, *md, *mounts, *mt, *checks;
     static const char *const names[] = {"pg", "role", "vm"};
     size_t i;
 
     cJSON_AddStringToObject(b, "region", region);
+    cJSON_AddNumberToObject(b, "min_secrets_version", (double)minsec);
     c = cJSON_AddObjectToObject(b, "config");
-    cJSON_AddStringToObject(c, "image", SEED_PG_IMAGE);
+    cJSON_AddStringToObject(c, "image", PD_LATEST_FLEX_IMAGE);
     e = cJSON_AddObjectToObject(c, "env");
     cJSON_AddStringToObject(e, "PRIMARY_REGION", primary_region);
     g = cJSON_AddObjectToObject(c, "guest");
@@ -145,6 +146,18 @@ static cJSON *seed_web_body(const char *region)
     cJSON_AddStringToObject(cJSON_AddObjectToObject(c, "metadata"),
                             "fly_process_group", "app");
     return b;
+}
+
+/* The secrets flyctl's launcher sets on a new Postgres app: three
+ * passwords and the Consul URL (lock held). */
+static void seed_secrets(struct st_app *a)
+{
+    char *cause = NULL;
+
+    if (sec_flex_defaults(a, NULL, NULL, &cause) < 0) {
+        log_msg("seed: secrets of %s: %s", a->name, cause);
+        free(cause);
+    }
 }
 
 /* Creates one machine; returns its id (allocated) or NULL. */
@@ -236,7 +249,7 @@ static int seed_writer_target(char **ip, char **password)
             if (strcmp(m->checks[k].name, "role") == 0 &&
                 strcmp(m->checks[k].output, "primary") == 0) {
                 *ip = x_strdup(m->private_ip);
-                *password = x_strdup(a->operator_password);
+                *password = x_strdup(sec_get(&a->secrets, "OPERATOR_PASSWORD"));
                 rc = 0;
             }
     }
@@ -327,10 +340,19 @@ static void *seed_app_main(void *arg)
 
         if (sa->primary_region) {
             char *vol = seed_volume(sa->name, sa->regions[i], 1);
+            struct st_app *a;
+            long long minsec = 0;
 
             if (!vol)
                 break;
-            body = seed_pg_body(sa->regions[i], sa->primary_region, vol);
+
+            st_lock();
+            a = st_app_find(sa->name);
+            if (a)
+                minsec = a->secrets.version;
+            st_unlock();
+            body =
+                seed_pg_body(sa->regions[i], sa->primary_region, vol, minsec);
             free(vol);
         } else {
             body = seed_web_body(sa->regions[i]);
@@ -377,8 +399,7 @@ int seed_demo_start(char **cause)
         a->name = x_strdup(seed_apps[i].name);
         a->org = x_strdup(SEED_ORG);
         a->role = x_strdup(seed_apps[i].role);
-        a->operator_password = ids_hex(16);
-        a->repl_password = ids_hex(16);
+        seed_secrets(a);
         a->next_node_id = 1;
         a->created_ms = ids_now_ms();
         st_app_add(a);

@@ -17,6 +17,10 @@
 #ifndef PGDECK_SRC_PLATFORMD_SEED_H
 #define PGDECK_SRC_PLATFORMD_SEED_H
 
+/* The newest postgres-flex image this platform knows: the demo fleet runs
+ * it and GraphQL latestImageTag answers it. */
+#define PD_LATEST_FLEX_IMAGE "registry-1.docker.io/flyio/postgres-flex:15.8"
+
 /* Starts seeding in the background (returns at once).  0, or -1. */
 int seed_demo_start(char **cause);
 /* Stops the writer and waits for the seeding threads (at shutdown, after

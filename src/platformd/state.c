@@ -15,6 +15,7 @@
 #include "src/platformd/ids.h"
 #include "src/platformd/persist.h"
 #include "src/platformd/runtime.h"
+#include "src/platformd/secrets.h"
 #include "src/platformd/state.h"
 
 struct st_store st;
@@ -449,12 +450,12 @@ void st_app_free(struct st_app *a)
     free(a->name);
     free(a->org);
     free(a->role);
-    if (a->operator_password)
-        x_wipe(a->operator_password, strlen(a->operator_password));
-    if (a->repl_password)
-        x_wipe(a->repl_password, strlen(a->repl_password));
-    free(a->operator_password);
-    free(a->repl_password);
+    sec_free(&a->secrets);
+    sec_free(&a->prev);
+    if (a->consul_token)
+        x_wipe(a->consul_token, strlen(a->consul_token));
+    free(a->consul_token);
+    free(a->consul_prefix);
     free(a);
 }
 

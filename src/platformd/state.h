@@ -82,13 +82,30 @@ struct st_volume {
     size_t nsnaps;
 };
 
+/* An app secret (secrets.h): write-only through the API. */
+struct st_secret {
+    char *name;
+    char *value;
+    long long created_ms, updated_ms;
+};
+
+/* The app's secrets at one version. */
+struct st_secrets {
+    struct st_secret *v;
+    size_t n;
+    long long version; /* 0: never set */
+};
+
 struct st_app {
     char *id;
     char *name;
     char *org;
-    char *role; /* app_role_id, e.g. "postgres_cluster", or "" */
-    char *operator_password;
-    char *repl_password;
+    char *role;                /* app_role_id, e.g. "postgres_cluster", or "" */
+    struct st_secrets secrets; /* the newest version */
+    struct st_secrets prev;    /* the one before, while the newest spreads */
+    long long secrets_changed_ms;
+    char *consul_token; /* issued by GraphQL enablePostgresConsul, or NULL */
+    char *consul_prefix;
     int next_node_id;
     long long created_ms;
     int deleted;
@@ -130,6 +147,8 @@ struct st_machine {
     size_t nchecks;
     struct st_lease lease;
     int repmgr_node_id;
+    long long min_secrets_version; /* boots with app secrets at least this
+                                      new (0: whatever has spread) */
     int cordoned;
     int restart_count;
     int readonly; /* the disk-capacity rule turned the cluster read-only */

@@ -1,7 +1,12 @@
 # pg.sh: build Postgres clusters on a running platformd the way flyctl does,
 # and look at them over SQL.  Sourced after tap.sh and platformd.sh.
 #
-#   pgc_app_create APP                 POST /v1/apps; 0 on 201
+#   pgc_app_create APP                 POST /v1/apps; 0 on 201; then
+#                                      pgc_secrets_set (not with
+#                                      PGC_NO_SECRETS set)
+#   pgc_secrets_set APP                flex's secrets, as flyctl sets them
+#                                      (FLY_RESTORED_FROM too when
+#                                      PGC_RESTORED_FROM names a snapshot)
 #   pgc_volume_create APP REGION GB [NAME]   prints the new volume id
 #   pgc_pg_config REGION VOL [PRIMARY_REGION]   a postgres-flex machine
 #                                      config (JSON) mounting VOL at /data
@@ -34,6 +39,39 @@ pgc_app_create() {
         echo "# app create $1: $PD_STATUS $PD_BODY"
         return 1
     }
+    [ -n "${PGC_NO_SECRETS:-}" ] || pgc_secrets_set "$1"
+}
+
+# pgc_secrets_set APP: the secrets flyctl's launcher sets on a new cluster
+# (three passwords, FLY_CONSUL_URL from GraphQL enablePostgresConsul);
+# keeps the secrets version in $PD_ROOT/minvers.APP for later creates.
+pgc_secrets_set() {
+    pd_call POST /graphql '{"query":"mutation($appName: ID!) { enablePostgresConsul(input: {appId: $appName}) { consulUrl } }","variables":{"appName":"'"$1"'"}}'
+    _pgs_url=$(printf '%s' "$PD_BODY" | pd_jq 'd["data"]["enablePostgresConsul"]["consulUrl"]') || {
+        echo "# enablePostgresConsul $1: $PD_STATUS $PD_BODY" >&2
+        return 1
+    }
+    _pgs_body=$(python3 -c '
+import json, secrets, sys
+v = {"SU_PASSWORD": secrets.token_hex(15),
+     "OPERATOR_PASSWORD": secrets.token_hex(15),
+     "REPL_PASSWORD": secrets.token_hex(15),
+     "FLY_CONSUL_URL": sys.argv[1]}
+if sys.argv[2]:
+    v["FLY_RESTORED_FROM"] = sys.argv[2]
+print(json.dumps({"values": v}))' "$_pgs_url" "${PGC_RESTORED_FROM:-}")
+    pd_call POST "/v1/apps/$1/secrets" "$_pgs_body"
+    [ "$PD_STATUS" = 200 ] || {
+        echo "# secrets of $1: $PD_STATUS $PD_BODY" >&2
+        return 1
+    }
+    printf '%s' "$PD_BODY" | pd_jq 'd["version"]' >"$PD_ROOT/minvers.$1"
+}
+
+# The "min_secrets_version" member of a create body for APP, or nothing.
+_pgc_minvers() {
+    [ -s "$PD_ROOT/minvers.$1" ] &&
+        printf ',"min_secrets_version":%s' "$(cat "$PD_ROOT/minvers.$1")"
 }
 
 pgc_volume_create() {
@@ -68,7 +106,7 @@ print(json.dumps({
 
 pgc_machine_create() {
     pd_call POST "/v1/apps/$1/machines" \
-        "{\"region\":\"$2\",\"config\":$3,\"skip_secrets\":false}"
+        "{\"region\":\"$2\",\"config\":$3,\"skip_secrets\":false$(_pgc_minvers "$1")}"
     if [ "$PD_STATUS" != 200 ]; then
         echo "# machine create in $1: $PD_STATUS $PD_BODY" >&2
         return 1
@@ -123,8 +161,11 @@ src = json.load(sys.stdin)
 cfg = src["config"]
 m = dict(cfg["mounts"][0])
 cfg["mounts"] = [{"volume": sys.argv[1], "path": m["path"]}]
-print(json.dumps({"region": sys.argv[2], "config": cfg, "skip_secrets": False}))
-' "$_pgcl_newvol" "$_pgcl_region")
+body = {"region": sys.argv[2], "config": cfg, "skip_secrets": False}
+if sys.argv[3]:
+    body["min_secrets_version"] = int(sys.argv[3])
+print(json.dumps(body))
+' "$_pgcl_newvol" "$_pgcl_region" "$(cat "$PD_ROOT/minvers.$1" 2>/dev/null)")
     pd_call POST "/v1/apps/$1/machines" "$_pgcl_body"
     if [ "$PD_STATUS" != 200 ]; then
         echo "# clone of $2: $PD_STATUS $PD_BODY" >&2

@@ -1083,7 +1083,39 @@ START_TEST(test_create)
     cJSON_Delete(b);
     ck_assert_int_eq(s->reconcile, PLAN_RECONCILE_CHECK);
     ck_assert_str_eq(s->check->req.path, "/apps/${app}");
+    /* The image as flyctl finds it, then flex's secrets (audit C4, L4). */
     s = step_at(p, 1);
+    ck_assert_int_eq(s->graphql, 1);
+    ck_assert_str_eq(s->req.path, "/graphql");
+    ck_assert_int_eq(s->cond, PLAN_COND_GRAPHQL_OK);
+    ck_assert_int_eq(s->capture, PLAN_CAPTURE_IMAGE_TAG);
+    ck_assert_ptr_nonnull(strstr(s->req.body, "latestImageTag"));
+    ck_assert_ptr_nonnull(strstr(s->req.body, "flyio/postgres-flex"));
+    s = step_at(p, 2);
+    ck_assert_int_eq(s->graphql, 1);
+    ck_assert_int_eq(s->capture, PLAN_CAPTURE_CONSUL_URL);
+    ck_assert_str_eq(s->capture_var, "FLY_CONSUL_URL");
+    b = body_of(s);
+    ck_assert_str_eq(get(get(b, "variables"), "appName")->valuestring,
+                     "dev-db");
+    cJSON_Delete(b);
+    s = step_at(p, 3);
+    ck_assert_str_eq(s->req.path, "/apps/${app}/secrets");
+    ck_assert_int_eq(s->mutates, 1);
+    ck_assert_int_eq(s->capture, PLAN_CAPTURE_SECRETS_VERSION);
+    b = body_of(s);
+    ck_assert_str_eq(get(get(b, "values"), "SU_PASSWORD")->valuestring,
+                     "${secret:SU_PASSWORD}");
+    ck_assert_str_eq(get(get(b, "values"), "OPERATOR_PASSWORD")->valuestring,
+                     "${secret:OPERATOR_PASSWORD}");
+    ck_assert_str_eq(get(get(b, "values"), "REPL_PASSWORD")->valuestring,
+                     "${secret:REPL_PASSWORD}");
+    ck_assert_str_eq(get(get(b, "values"), "FLY_CONSUL_URL")->valuestring,
+                     "${secret:FLY_CONSUL_URL}");
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(get(b, "values"),
+                                                        "FLY_RESTORED_FROM"));
+    cJSON_Delete(b);
+    s = step_at(p, 4);
     ck_assert_str_eq(s->req.path, "/apps/${app}/volumes");
     ck_assert_int_eq(s->reconcile, PLAN_RECONCILE_FIND_VOLUME);
     ck_assert_str_eq(s->capture_var, "vol_1");
@@ -1091,14 +1123,16 @@ START_TEST(test_create)
     ck_assert_int_eq(get(b, "size_gb")->valueint, 1);
     ck_assert_str_eq(get(b, "region")->valuestring, "ams");
     cJSON_Delete(b);
-    s = step_at(p, 2);
+    s = step_at(p, 5);
     ck_assert_str_eq(s->req.path, "/apps/${app}/machines");
     ck_assert_int_eq(s->reconcile, PLAN_RECONCILE_FIND_MACHINE);
-    ck_assert_str_eq(s->tag, PID "/3");
+    ck_assert_str_eq(s->tag, PID "/6");
     ck_assert_str_eq(s->capture_var, "node_1");
     b = body_of(s);
+    ck_assert_str_eq(get(b, "min_secrets_version")->valuestring,
+                     "${num:secrets_version}");
     cfg = get(b, "config");
-    ck_assert_str_eq(get(cfg, "image")->valuestring, ACTION_DEFAULT_IMAGE);
+    ck_assert_str_eq(get(cfg, "image")->valuestring, "${image}");
     ck_assert_str_eq(get(get(cfg, "env"), "PRIMARY_REGION")->valuestring,
                      "ams");
     ck_assert_int_eq(get(get(cfg, "guest"), "memory_mb")->valueint, 256);
@@ -1106,7 +1140,7 @@ START_TEST(test_create)
     ck_assert_str_eq(
         get(get(cfg, "metadata"), "fly-managed-postgres")->valuestring, "true");
     ck_assert_str_eq(get(get(cfg, "metadata"), PLAN_TAG_KEY)->valuestring,
-                     PID "/3");
+                     PID "/6");
     ck_assert_str_eq(
         get(cJSON_GetArrayItem(get(cfg, "mounts"), 0), "volume")->valuestring,
         "${vol_1}");
@@ -1114,9 +1148,9 @@ START_TEST(test_create)
                      "/flycheck/role");
     ck_assert_str_eq(get(get(cfg, "restart"), "policy")->valuestring, "always");
     cJSON_Delete(b);
-    check_back(p, 3, "${node_1}");
-    ck_assert_int_eq(step_at(p, 5)->cond, PLAN_COND_ROLE);
-    ck_assert_uint_eq(p->n_steps, 6);
+    check_back(p, 6, "${node_1}");
+    ck_assert_int_eq(step_at(p, 8)->cond, PLAN_COND_ROLE);
+    ck_assert_uint_eq(p->n_steps, 9);
     /* Abort: machine, volume, and the app only when this plan made it. */
     s = &p->abort_steps[p->n_abort_steps - 1];
     ck_assert_str_eq(s->req.method, "DELETE");
@@ -1153,7 +1187,7 @@ START_TEST(test_create)
     a.memory_mb = 512;
     a.size_gb = 3;
     p = ok(NULL, &a, &pf);
-    b = body_of(step_at(p, 1));
+    b = body_of(step_at(p, 4));
     ck_assert_int_eq(get(b, "size_gb")->valueint, 3);
     cJSON_Delete(b);
     plan_free(p);

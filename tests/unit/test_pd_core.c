@@ -21,6 +21,7 @@
 #include "src/platformd/parse.h"
 #include "src/platformd/render.h"
 #include "src/platformd/route.h"
+#include "src/platformd/secrets.h"
 #include "src/platformd/state.h"
 
 #include "tests/unit/unit.h"
@@ -432,6 +433,84 @@ START_TEST(test_image_split)
 }
 END_TEST
 
+/* App secrets: validation, versions, the lag, flex's panics. */
+START_TEST(test_secrets)
+{
+    struct st_app a;
+    cJSON *v;
+    char name[] = "acme-db", *cause = NULL, *url, *panic;
+    const struct st_secrets *boot;
+    long long now;
+
+    memset(&a, 0, sizeof a);
+    a.name = name;
+    ck_assert(sec_name_ok("SU_PASSWORD"));
+    ck_assert(!sec_name_ok("1BAD"));
+    ck_assert(!sec_name_ok("BAD-NAME"));
+    ck_assert(!sec_name_ok(""));
+    v = cJSON_Parse("{\"OK\":\"x\",\"1NO\":\"y\"}");
+    ck_assert_int_eq(sec_update(&a, v, &cause), -1);
+    ck_assert_ptr_nonnull(strstr(cause, "1NO"));
+    ck_assert_uint_eq(a.secrets.n, 0); /* nothing changed */
+    free(cause);
+    cJSON_Delete(v);
+    v = cJSON_Parse("{\"N\":5}");
+    cause = NULL;
+    ck_assert_int_eq(sec_update(&a, v, &cause), -1);
+    free(cause);
+    cJSON_Delete(v);
+
+    /* No secrets: flex's first panic. */
+    panic = sec_boot_panic(&a, &a.secrets);
+    ck_assert_str_eq(panic, "panic: SU_PASSWORD is required");
+    free(panic);
+    v = cJSON_Parse("{\"SU_PASSWORD\":\"a\",\"OPERATOR_PASSWORD\":\"b\","
+                    "\"REPL_PASSWORD\":\"c\"}");
+    ck_assert_int_eq(sec_update(&a, v, &cause), 1);
+    cJSON_Delete(v);
+    panic = sec_boot_panic(&a, &a.secrets);
+    ck_assert_ptr_nonnull(strstr(panic, "consul token not set"));
+    free(panic);
+    url = sec_consul_url(&a);
+    v = cJSON_CreateObject();
+    cJSON_AddStringToObject(v, "FLY_CONSUL_URL", url);
+    ck_assert_int_eq(sec_update(&a, v, &cause), 2);
+    cJSON_Delete(v);
+    panic = sec_boot_panic(&a, &a.secrets);
+    ck_assert_ptr_null(panic);
+    /* Another token: Consul says 403. */
+    url[strlen("https://:")] = url[strlen("https://:")] == 'f' ? '0' : 'f';
+    v = cJSON_CreateObject();
+    cJSON_AddStringToObject(v, "FLY_CONSUL_URL", url);
+    ck_assert_int_eq(sec_update(&a, v, &cause), 3);
+    cJSON_Delete(v);
+    panic = sec_boot_panic(&a, &a.secrets);
+    ck_assert_ptr_nonnull(strstr(panic, "403 (ACL not found)"));
+    free(panic);
+    free(url);
+
+    /* Inside the lag a boot sees the version before, unless its floor
+     * asks for the newest. */
+    now = a.secrets_changed_ms;
+    boot = sec_for_boot(&a, 0, now + 1);
+    ck_assert_int_eq(boot->version, 2);
+    boot = sec_for_boot(&a, 3, now + 1);
+    ck_assert_int_eq(boot->version, 3);
+    boot = sec_for_boot(&a, 0, now + SEC_LAG_MS);
+    ck_assert_int_eq(boot->version, 3);
+    /* An unset takes a name out; null for an unknown name is fine. */
+    v = cJSON_Parse("{\"REPL_PASSWORD\":null,\"NEVER_SET\":null}");
+    ck_assert_int_eq(sec_update(&a, v, &cause), 4);
+    cJSON_Delete(v);
+    ck_assert_ptr_null(sec_get(&a.secrets, "REPL_PASSWORD"));
+    ck_assert_str_eq(sec_get(&a.prev, "REPL_PASSWORD"), "c");
+    sec_free(&a.secrets);
+    sec_free(&a.prev);
+    free(a.consul_token);
+    free(a.consul_prefix);
+}
+END_TEST
+
 static Suite *pd_suite(void)
 {
     Suite *s = suite_create("platformd-core");
@@ -454,6 +533,7 @@ static Suite *pd_suite(void)
     tcase_add_test(tc, test_fault_patterns);
     tcase_add_test(tc, test_machine_shape);
     tcase_add_test(tc, test_image_split);
+    tcase_add_test(tc, test_secrets);
     suite_add_tcase(s, tc);
     return s;
 }

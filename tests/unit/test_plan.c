@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "src/appsecrets.h"
 #include "src/audit.h"
 #include "src/buf.h"
 #include "src/plan.h"
@@ -1078,6 +1079,97 @@ START_TEST(test_capture)
 }
 END_TEST
 
+/* ${num:NAME}: a number bare in JSON; strict refuses a missing one. */
+START_TEST(test_expand_num)
+{
+    struct plan *p = plan_new("create", "acme-db", "20261122T044500Z-4f2a9c");
+    char *out, *cause = NULL;
+
+    plan_set_var(p, "secrets_version", NULL);
+    ck_assert_ptr_null(
+        plan_expand(p, "{\"v\":\"${num:secrets_version}\"}", 1, &cause));
+    ck_assert_ptr_nonnull(strstr(cause, "secrets_version"));
+    free(cause);
+    out = plan_expand(p, "{\"v\":\"${num:secrets_version}\"}", 0, NULL);
+    ck_assert_str_eq(out, "{\"v\":\"${num:secrets_version}\"}");
+    free(out);
+    plan_set_var(p, "secrets_version", "12");
+    out = plan_expand(p, "{\"v\":\"${num:secrets_version}\",\"a\":\"${app}\"}",
+                      1, NULL);
+    ck_assert_str_eq(out, "{\"v\":12,\"a\":\"acme-db\"}");
+    free(out);
+    plan_set_var(p, "secrets_version", "1x");
+    cause = NULL;
+    ck_assert_ptr_null(
+        plan_expand(p, "{\"v\":\"${num:secrets_version}\"}", 1, &cause));
+    free(cause);
+    /* Secrets are left for the runner. */
+    out = plan_expand(p, "{\"p\":\"${secret:SU_PASSWORD}\"}", 1, NULL);
+    ck_assert_str_eq(out, "{\"p\":\"${secret:SU_PASSWORD}\"}");
+    free(out);
+    plan_free(p);
+}
+END_TEST
+
+/* appsecrets: passwords generated once per plan into a 0600 file, other
+ * secrets only when kept; the versions per context and app. */
+START_TEST(test_appsecrets)
+{
+    char *tmp = unit_tmpdir(), *a, *b, *c, *cause = NULL, *path;
+    struct stat sb;
+
+    setenv("XDG_STATE_HOME", tmp, 1);
+    a = appsecrets_expand("acme-db", "plan-1", "{\"x\":1}", &cause);
+    ck_assert_str_eq(a, "{\"x\":1}");
+    free(a);
+    a = appsecrets_expand("acme-db", "plan-1", "${secret:OPERATOR_PASSWORD}",
+                          &cause);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_uint_eq(strlen(a), 24);
+    ck_assert_uint_eq(strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+                                "TUVWXYZ0123456789"),
+                      24);
+    b = appsecrets_expand("acme-db", "plan-1", "${secret:OPERATOR_PASSWORD}",
+                          &cause);
+    ck_assert_str_eq(a, b); /* a resumed plan sends the same */
+    path = appsecrets_path("acme-db");
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    ck_assert_ptr_null(appsecrets_expand("acme-db", "plan-1",
+                                         "${secret:FLY_CONSUL_URL}", &cause));
+    ck_assert_ptr_nonnull(strstr(cause, "FLY_CONSUL_URL"));
+    free(cause);
+    cause = NULL;
+    ck_assert_int_eq(appsecrets_set("acme-db", "plan-1", "FLY_CONSUL_URL",
+                                    "https://:t@h/p/", &cause),
+                     0);
+    c = appsecrets_expand(
+        "acme-db", "plan-1",
+        "${secret:FLY_CONSUL_URL} ${secret:OPERATOR_PASSWORD}", &cause);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_ptr_nonnull(strstr(c, "https://:t@h/p/ "));
+    ck_assert_ptr_nonnull(strstr(c, a));
+    free(c);
+    free(b);
+    /* Another plan of the same app starts afresh. */
+    b = appsecrets_expand("acme-db", "plan-2", "${secret:OPERATOR_PASSWORD}",
+                          &cause);
+    ck_assert_str_ne(a, b);
+    free(a);
+    free(b);
+    ck_assert_int_eq(appsecrets_minvers("local", "acme-db"), 0);
+    ck_assert_int_eq(appsecrets_minvers_save("local", "acme-db", 3, NULL), 0);
+    ck_assert_int_eq(appsecrets_minvers_save("fly", "acme-db", 9, NULL), 0);
+    ck_assert_int_eq(appsecrets_minvers_save("local", "acme-db", 4, NULL), 0);
+    ck_assert_int_eq(appsecrets_minvers("local", "acme-db"), 4);
+    ck_assert_int_eq(appsecrets_minvers("fly", "acme-db"), 9);
+    ck_assert_int_eq(appsecrets_minvers("local", "other"), 0);
+    free(path);
+    unit_rm_rf(tmp);
+    free(tmp);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("plan");
@@ -1103,6 +1195,8 @@ int main(void)
                         (int)(sizeof cond_cases / sizeof *cond_cases));
     tcase_add_test(tc, test_cond_event_since);
     tcase_add_test(tc, test_capture);
+    tcase_add_test(tc, test_expand_num);
+    tcase_add_test(tc, test_appsecrets);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

@@ -201,7 +201,26 @@ START_TEST(test_restore)
         cJSON_GetObjectItemCaseSensitive(b, "org_slug")->valuestring, "ops");
     cJSON_Delete(b);
 
+    /* flex's secrets first, the restore marked (audit C4). */
     s = &p->steps[1];
+    ck_assert_int_eq(s->graphql, 1);
+    ck_assert_int_eq(s->capture, PLAN_CAPTURE_CONSUL_URL);
+    s = &p->steps[2];
+    ck_assert_str_eq(s->req.path, "/apps/${app}/secrets");
+    b = cJSON_Parse(s->req.body);
+    ck_assert_str_eq(
+        cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(b, "values"), "FLY_RESTORED_FROM")
+            ->valuestring,
+        "vs_abc");
+    ck_assert_str_eq(
+        cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(b, "values"), "OPERATOR_PASSWORD")
+            ->valuestring,
+        "${secret:OPERATOR_PASSWORD}");
+    cJSON_Delete(b);
+
+    s = &p->steps[3];
     ck_assert_str_eq(s->req.path, "/apps/${app}/volumes");
     ck_assert_int_eq(s->reconcile, PLAN_RECONCILE_FIND_VOLUME);
     ck_assert_str_eq(s->capture_var, "new_volume");
@@ -215,15 +234,18 @@ START_TEST(test_restore)
                      nd(c, R1)->volume.size_gb);
     cJSON_Delete(b);
 
-    s = &p->steps[2];
+    s = &p->steps[4];
     ck_assert_int_eq(s->kind, PLAN_STEP_WAIT);
     ck_assert_int_eq(s->cond, PLAN_COND_VOLUME_STATE);
     ck_assert_str_eq(s->cond_arg, "created");
 
-    s = &p->steps[3];
+    s = &p->steps[5];
     ck_assert_str_eq(s->req.path, "/apps/${app}/machines");
     ck_assert_int_eq(s->reconcile, PLAN_RECONCILE_FIND_MACHINE);
     b = cJSON_Parse(s->req.body);
+    ck_assert_str_eq(
+        cJSON_GetObjectItemCaseSensitive(b, "min_secrets_version")->valuestring,
+        "${num:secrets_version}");
     cfg = cJSON_GetObjectItemCaseSensitive(b, "config");
     ck_assert_str_eq(
         cJSON_GetObjectItemCaseSensitive(
