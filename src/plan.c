@@ -35,7 +35,8 @@ static const char *const plan_cond_names[] = {
     "ok",          "machine_state", "checks_passing", "role",
     "exec_stdout", "volume_state",  "gone",           "event_since"};
 static const char *const plan_capture_names[] = {
-    "none", "id", "exec_stdout", "needs_restart", "snapshot_id"};
+    "none",        "id",       "exec_stdout", "needs_restart",
+    "snapshot_id", "instance", "began"};
 static const char *const plan_reconcile_names[] = {"rerun", "find_machine",
                                                    "find_volume", "check"};
 static const char *const plan_risk_names[] = {"low", "high"};
@@ -76,6 +77,7 @@ static void plan_step_free(struct plan_step *s)
         free(s->check);
     }
     free(s->needs);
+    free(s->boot);
 }
 
 void plan_free(struct plan *p)
@@ -362,8 +364,16 @@ static void plan_render_step(const struct plan *p, const struct plan_step *s,
                        ? "whether the answer says needs_restart"
                    : s->capture == PLAN_CAPTURE_SNAPSHOT_ID
                        ? "the snapshot's id (when the answer names it)"
-                       : "the command's output",
+                   : s->capture == PLAN_CAPTURE_INSTANCE
+                       ? "the machine's new instance_id"
+                   : s->capture == PLAN_CAPTURE_BEGAN ? "the time it was sent"
+                                                      : "the command's output",
                    s->capture_var);
+    if (s->boot) {
+        buf_puts(out, "      only an answer about the new boot counts: ");
+        plan_render_text(p, s->boot, out);
+        buf_puts(out, "\n");
+    }
     if (s->needs)
         buf_printf(out, "      only when ${%s} is known\n", s->needs);
     if (s->guard)

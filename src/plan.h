@@ -59,6 +59,9 @@ struct loop;
 #define PLAN_DEFAULT_WAIT_MS 300000     /* default timeout of a WAIT */
 #define PLAN_TAG_KEY "pgdeck_plan_step" /* machine metadata of creates */
 #define PLAN_MAX_VARS 32
+/* PLAN_CAPTURE_BEGAN keeps the time less this, for the platform's clock
+ * (its events' timestamps) against ours. */
+#define PLAN_BOOT_SLACK_MS 1000
 /* The total timeout per attempt of a step's request (http.h
  * http_request_timed), whatever the client's: an exec of `repmgr standby
  * promote` waits for the promotion, a machine create for its placement. */
@@ -96,9 +99,14 @@ enum plan_capture {
     PLAN_CAPTURE_NEEDS_RESTART, /* a volume extend answer: "1" when its
                                    needs_restart is true; else the variable
                                    stays unset (steps that need it skip) */
-    PLAN_CAPTURE_SNAPSHOT_ID    /* a snapshot create answer: the id of the
+    PLAN_CAPTURE_SNAPSHOT_ID,   /* a snapshot create answer: the id of the
                                    snapshot when the body names it (the API
                                    may answer an empty 200: then unset) */
+    PLAN_CAPTURE_INSTANCE,      /* an update answer: the machine's new
+                                   instance_id (its version) */
+    PLAN_CAPTURE_BEGAN          /* the Unix ms the step began, less
+                                   PLAN_BOOT_SLACK_MS (a restart, whose
+                                   answer names no instance) */
 };
 
 /* How a resumed plan treats the step that was in flight when it stopped. */
@@ -156,6 +164,14 @@ struct plan_step {
                         is gone); `pgdeck abort` again retries it */
     char *needs;     /* a variable name: the step is skipped when it is
                         unset (abort steps), or NULL */
+    char *boot;      /* machine conditions (state, checks, role): the boot
+                        the answer must show, a template, or NULL (any).
+                        "instance:ID": its instance_id is ID (the version an
+                        update made); "since:MS": an event with status
+                        "started" at or after Unix ms MS, and every check
+                        result dated from that second on (a restart).  An
+                        answer that still shows the previous boot is "not
+                        yet" (doc/architecture.md, audit point M3). */
 };
 
 struct plan_var {

@@ -108,6 +108,7 @@ static cJSON *journal_step_json(const struct plan_step *s)
     cJSON_AddBoolToObject(o, "best_effort", s->best_effort);
     cJSON_AddBoolToObject(o, "guard", s->guard);
     journal_add_str(o, "needs", s->needs);
+    journal_add_str(o, "boot", s->boot);
     return o;
 }
 
@@ -441,6 +442,10 @@ static int jl_step(struct jl *c, const cJSON *o, const char *field,
     /* Journals written before "guard" existed have none: not a guard. */
     if (cJSON_GetObjectItemCaseSensitive(o, "guard") &&
         jl_bool(c, o, field, "guard", &s->guard) != 0)
+        return -1;
+    /* Nor "boot": their waits take any boot, as they did. */
+    if (cJSON_GetObjectItemCaseSensitive(o, "boot") &&
+        jl_str(c, o, field, "boot", 1, &s->boot) != 0)
         return -1;
     JL_ENUM(c, o, field, "kind", plan_kind_parse, &s->kind, "step kind");
     JL_ENUM(c, o, field, "cond", plan_cond_parse, &s->cond, "condition");
