@@ -137,6 +137,16 @@ struct st_machine {
      * crashed machine stopped, then starts it; 0: no hold.  A start through
      * the API clears it.  Not persisted. */
     long long down_until_ms;
+    /* The host fault: what the API says of the machine's host ("unknown",
+     * "unreachable"), NULL: "ok".  Not persisted. */
+    char *host_status;
+    /* The stale fault: while stale_s > 0, each update or restart leaves
+     * GET machine answering stale_doc (the machine as it was just before:
+     * its old instance, state, events and checks) until stale_until_ms.
+     * Not persisted. */
+    int stale_s;
+    cJSON *stale_doc;
+    long long stale_until_ms;
     int destroyed;
     char *create_nonce; /* lease nonce to show once, on create */
     /* worker queue (ops.c) */
