@@ -441,12 +441,20 @@ void routes_admin_fill(struct http_req *r)
 void routes_admin_host(struct http_req *r)
 {
     cJSON *body = http_json_body(r, 1);
-    const cJSON *h;
+    const cJSON *h, *kc;
     struct st_machine *m;
     char *status = NULL;
+    int keep;
 
     if (!body)
         return;
+    kc = cJSON_GetObjectItemCaseSensitive(body, "keep_config");
+    if (kc && !cJSON_IsBool(kc)) {
+        cJSON_Delete(body);
+        http_error(r, 400, "keep_config must be a boolean");
+        return;
+    }
+    keep = cJSON_IsTrue(kc);
     h = cJSON_GetObjectItemCaseSensitive(body, "host_status");
     if (!cJSON_IsString(h) || (strcmp(h->valuestring, "ok") != 0 &&
                                strcmp(h->valuestring, "unknown") != 0 &&
@@ -469,6 +477,7 @@ void routes_admin_host(struct http_req *r)
     }
     free(m->host_status);
     m->host_status = status;
+    m->host_keeps_config = keep;
     st_broadcast();
     st_unlock();
     log_msg("fault: machine %s host %s", r->params[1], status ? status : "ok");

@@ -79,7 +79,9 @@ cJSON *render_machine(const struct st_machine *m, int summary)
      * (doc/pgdeck-platformd.8, the host fault). */
     if (!summary)
         cJSON_AddItemToObject(o,
-                              m->host_status ? "incomplete_config" : "config",
+                              m->host_status && !m->host_keeps_config
+                                  ? "incomplete_config"
+                                  : "config",
                               cJSON_Duplicate(m->config, 1));
     img = cJSON_AddObjectToObject(o, "image_ref");
     cJSON_AddStringToObject(img, "registry", m->img_registry);

@@ -138,8 +138,10 @@ struct st_machine {
      * the API clears it.  Not persisted. */
     long long down_until_ms;
     /* The host fault: what the API says of the machine's host ("unknown",
-     * "unreachable"), NULL: "ok".  Not persisted. */
+     * "unreachable"), NULL: "ok"; its config is then rendered only as
+     * incomplete_config unless host_keeps_config.  Not persisted. */
     char *host_status;
+    int host_keeps_config; /* the API still renders its config */
     /* The stale fault: while stale_s > 0, each update or restart leaves
      * GET machine answering stale_doc (the machine as it was just before:
      * its old instance, state, events and checks) until stale_until_ms.
