@@ -238,6 +238,67 @@ int action_memory_valid(const char *cpu_kind, int cpus, long memory_mb,
 
 /* ---- building ---- */
 
+/* Whether step S reaches machine ID through its host: it holds its lease,
+ * or sends anything but a GET to a path of that machine. */
+static int actions_step_reaches(const struct plan_step *s, const char *id)
+{
+    const char *hit, *path = s->req.path;
+    size_t n = strlen(id);
+
+    if (s->lease && strcmp(s->lease, id) == 0)
+        return 1;
+    if (strcmp(s->req.method, "GET") == 0)
+        return 0;
+    for (hit = path ? strstr(path, "/machines/") : NULL; hit;
+         hit = strstr(hit + 1, "/machines/")) {
+        hit += strlen("/machines/");
+        if (strncmp(hit, id, n) == 0 &&
+            (hit[n] == '\0' || hit[n] == '/' || hit[n] == '?'))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Leases on machines whose host is not ok (audit point L3): as flyctl does,
+ * such a machine is not leased, and the plan says so; a plan that must
+ * reach it (restart it, exec on it) is refused, naming the step.  -1 when
+ * refused.
+ */
+static int actions_host_leases(const struct fleet_cluster *c, struct plan *p,
+                               struct action_preflight *pf)
+{
+    size_t i = 0, k;
+
+    while (c && i < p->n_leases) {
+        const struct fleet_node *n = fleet_cluster_node(c, p->leases[i]);
+        const char *hs = n ? n->host_status : NULL;
+
+        if (!hs || !*hs || strcmp(hs, "ok") == 0) {
+            i++;
+            continue;
+        }
+        for (k = 0; k < p->n_steps; k++)
+            if (actions_step_reaches(&p->steps[k], n->id))
+                return actions_refuse(
+                    pf,
+                    "the host of %s is %s: step %zu (%s) "
+                    "cannot reach it; wait until its host "
+                    "is ok%s",
+                    n->id, hs, k + 1, p->steps[k].title,
+                    c->n_nodes > 1 ? ", or leave it out (--node)" : "");
+        plan_add_warning(p,
+                         "%s is not leased: its host is %s (as flyctl, the "
+                         "plan skips it; no step touches it)",
+                         n->id, hs);
+        free(p->leases[i]);
+        memmove(&p->leases[i], &p->leases[i + 1],
+                (p->n_leases - i - 1) * sizeof *p->leases);
+        p->n_leases--;
+    }
+    return 0;
+}
+
 int action_build(const struct fleet_cluster *c, const struct action_args *args,
                  const char *plan_id, struct plan **out,
                  struct action_preflight *pf)
@@ -306,6 +367,8 @@ int action_build(const struct fleet_cluster *c, const struct action_args *args,
         rc = actions_refuse(pf, "unknown action");
         break;
     }
+    if (rc == 0)
+        rc = actions_host_leases(c, p, pf);
     if (rc != 0) {
         if (!pf->reason)
             actions_refuse(pf, "a pre-flight check failed");

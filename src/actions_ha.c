@@ -546,7 +546,7 @@ int actions_ha(const struct fleet_cluster *c, const struct action_args *a,
             actions_update_body(nd, cfg, memory_mb));
         buf_free(&changes);
         actions_mutating(s, nd->id);
-        actions_wait_back(p, c, nd);
+        actions_wait_back(p, c, nd, actions_boot_update(p, s, nd->id));
         actions_abort_start(p, nd);
         updated++;
         prim_updated |= actions_is_primary(c, nd);

@@ -35,6 +35,7 @@
 #define ACTIONS_WAIT_STREAM_MS 300000  /* a replica streams from the primary */
 #define ACTIONS_WAIT_GONE_MS 120000    /* a deleted machine is destroyed */
 #define ACTIONS_EXEC_INTERVAL_MS 2000  /* between two exec probes of a WAIT */
+#define ACTIONS_PLATFORM_WAIT_S 60     /* one /wait call (the API's maximum) */
 #define ACTIONS_OUTAGE_INTERVAL_MS 100 /* polls while writes are stopped */
 #define ACTIONS_EXEC_TIMEOUT_S 30      /* a query run through exec */
 #define ACTIONS_REPMGR_TIMEOUT_S 60    /* repmgr run through exec */
@@ -112,11 +113,22 @@ void actions_check(struct plan_step *s, const char *method, char *path,
                    char *body, enum plan_cond cond, const char *arg);
 /* Sets S's lease to ID and marks it mutating. */
 void actions_mutating(struct plan_step *s, const char *id);
+/* Ties the waits after the update S of machine ID to the version it makes:
+ * S keeps its answer's instance_id.  Returns the boot for
+ * actions_wait_back ("instance:${instance_ID}"; owned), or NULL when no
+ * plan variable is left (the waits then take any boot). */
+char *actions_boot_update(struct plan *p, struct plan_step *s, const char *id);
+/* The same for the restart S of machine ID, whose answer names no
+ * instance: S keeps when it was sent ("since:${restarted_ID}"). */
+char *actions_boot_restart(struct plan *p, struct plan_step *s, const char *id);
 /* Adds the waits after node N restarted (or was replaced): started, every
  * check passing, and for a replica streaming from PRIMARY (may be NULL);
- * for the primary its role check and every other replica streaming. */
+ * for the primary its role check and every other replica streaming.  BOOT
+ * (taken; NULL: any) ties them to the new boot (plan_step.boot): after an
+ * update the machine's /wait for that instance_id, looped ACTIONS_
+ * PLATFORM_WAIT_S at a time; after a restart a GET that shows the start. */
 void actions_wait_back(struct plan *p, const struct fleet_cluster *c,
-                       const struct fleet_node *n);
+                       const struct fleet_node *n, char *boot);
 /* The abort step that starts machine N again (best effort). */
 void actions_abort_start(struct plan *p, const struct fleet_node *n);
 /* "replica 1 of 2", "the primary", "node" for N at position I (0-based) of

@@ -127,7 +127,7 @@ int actions_scale_memory(const struct fleet_cluster *c,
         cfgs[i] = NULL;
         actions_mutating(s, nd->id);
         if (actions_started(nd)) {
-            actions_wait_back(p, c, nd);
+            actions_wait_back(p, c, nd, actions_boot_update(p, s, nd->id));
             actions_abort_start(p, nd);
         } else {
             plan_add_warning(p,
@@ -254,7 +254,7 @@ int actions_volume_extend(const struct fleet_cluster *c,
                          x_asprintf("/apps/${app}/machines/%s/restart", nd->id),
                          NULL);
         actions_mutating(s, nd->id);
-        actions_wait_back(p, c, nd);
+        actions_wait_back(p, c, nd, actions_boot_restart(p, s, nd->id));
         for (j = first; j < p->n_steps; j++)
             p->steps[j].needs = x_strdup(var);
         actions_abort_start(p, nd);
@@ -315,7 +315,9 @@ int actions_restart(const struct fleet_cluster *c, const struct action_args *a,
             actions_check(s, "GET",
                           x_asprintf("/apps/${app}/machines/%s", nd->id), NULL,
                           PLAN_COND_EVENT_SINCE, "restart");
-        actions_wait_back(p, c, nd);
+        /* A start's answer names no instance either; its waits count from
+         * it as a restart's do. */
+        actions_wait_back(p, c, nd, actions_boot_restart(p, s, nd->id));
         actions_abort_start(p, nd);
         if (actions_is_primary(c, nd))
             plan_add_warning(p,

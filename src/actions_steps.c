@@ -155,27 +155,96 @@ void actions_which(const struct fleet_cluster *c, const struct fleet_node *n,
         (void)snprintf(out, len, "role unknown");
 }
 
+/* Declares variable PREFIX_ID and sets CAP on S; the variable's name, or
+ * NULL when none is left (owned). */
+static char *actions_boot_var(struct plan *p, struct plan_step *s,
+                              const char *prefix, const char *id,
+                              enum plan_capture cap)
+{
+    char *var = x_asprintf("%s_%s", prefix, id);
+
+    if (plan_set_var(p, var, NULL) != 0) {
+        free(var);
+        return NULL;
+    }
+    s->capture = cap;
+    free(s->capture_var);
+    s->capture_var = x_strdup(var);
+    return var;
+}
+
+char *actions_boot_update(struct plan *p, struct plan_step *s, const char *id)
+{
+    char *var = actions_boot_var(p, s, "instance", id, PLAN_CAPTURE_INSTANCE),
+         *b;
+
+    if (!var)
+        return NULL;
+    b = x_asprintf("instance:${%s}", var);
+    free(var);
+    return b;
+}
+
+char *actions_boot_restart(struct plan *p, struct plan_step *s, const char *id)
+{
+    char *var = actions_boot_var(p, s, "restarted", id, PLAN_CAPTURE_BEGAN), *b;
+
+    if (!var)
+        return NULL;
+    b = x_asprintf("since:${%s}", var);
+    free(var);
+    return b;
+}
+
+/* Sets the boot of the last step of P to BOOT (copied; NULL: none). */
+static void actions_boot_set(struct plan *p, const char *boot)
+{
+    struct plan_step *s = &p->steps[p->n_steps - 1];
+
+    free(s->boot);
+    s->boot = boot ? x_strdup(boot) : NULL;
+}
+
 void actions_wait_back(struct plan *p, const struct fleet_cluster *c,
-                       const struct fleet_node *n)
+                       const struct fleet_node *n, char *boot)
 {
     const struct fleet_node *prim = actions_primary(c);
+    struct plan_step *s;
     size_t i;
 
-    actions_wait_machine(p, x_asprintf("wait for %s to be started", n->id),
-                         n->id, PLAN_COND_MACHINE_STATE, "started",
-                         ACTIONS_WAIT_START_MS);
+    if (boot && strncmp(boot, "instance:", 9) == 0) {
+        /* The platform answers when that version is started (408 after a
+         * minute: asked again until the step's timeout). */
+        s = actions_step(p,
+                         x_asprintf("wait for the new version of %s to be "
+                                    "started",
+                                    n->id),
+                         "GET",
+                         x_asprintf("/apps/${app}/machines/%s/wait?instance_id="
+                                    "%s&state=started&timeout=%d",
+                                    n->id, boot + 9, ACTIONS_PLATFORM_WAIT_S),
+                         NULL);
+        s->kind = PLAN_STEP_WAIT;
+        s->timeout_ms = ACTIONS_WAIT_START_MS;
+    } else {
+        actions_wait_machine(p, x_asprintf("wait for %s to be started", n->id),
+                             n->id, PLAN_COND_MACHINE_STATE, "started",
+                             ACTIONS_WAIT_START_MS);
+        actions_boot_set(p, boot);
+    }
     actions_wait_machine(
         p, x_asprintf("wait for every check of %s to pass", n->id), n->id,
         PLAN_COND_CHECKS_PASSING, NULL, ACTIONS_WAIT_CHECKS_MS);
+    actions_boot_set(p, boot);
     if (!prim)
-        return;
+        goto out;
     if (n != prim) {
         actions_wait_streaming(
             p,
             x_asprintf("wait for %s to stream from the primary %s", n->id,
                        prim->id),
             prim->id, n->id);
-        return;
+        goto out;
     }
     actions_wait_machine(p,
                          x_asprintf("wait for the role check of %s to say "
@@ -183,6 +252,7 @@ void actions_wait_back(struct plan *p, const struct fleet_cluster *c,
                                     n->id),
                          n->id, PLAN_COND_ROLE, "primary",
                          ACTIONS_WAIT_ROLE_MS);
+    actions_boot_set(p, boot);
     for (i = 0; i < c->n_nodes; i++) {
         const struct fleet_node *r = &c->nodes[i];
 
@@ -194,6 +264,8 @@ void actions_wait_back(struct plan *p, const struct fleet_cluster *c,
                        prim->id),
             prim->id, r->id);
     }
+out:
+    free(boot);
 }
 
 void actions_abort_start(struct plan *p, const struct fleet_node *n)

@@ -37,7 +37,8 @@ static const char *const plan_cond_names[] = {
     "gone", "event_since",   "graphql_ok"};
 static const char *const plan_capture_names[] = {
     "none",        "id",        "exec_stdout", "needs_restart",
-    "snapshot_id", "image_tag", "consul_url",  "secrets_version"};
+    "snapshot_id", "image_tag", "consul_url",  "secrets_version",
+    "instance",    "began"};
 static const char *const plan_reconcile_names[] = {"rerun", "find_machine",
                                                    "find_volume", "check"};
 static const char *const plan_risk_names[] = {"low", "high"};
@@ -78,6 +79,7 @@ static void plan_step_free(struct plan_step *s)
         free(s->check);
     }
     free(s->needs);
+    free(s->boot);
 }
 
 void plan_free(struct plan *p)
@@ -394,9 +396,17 @@ static void plan_render_step(const struct plan *p, const struct plan_step *s,
                        ? "the Consul URL (a secret, never shown)"
                    : s->capture == PLAN_CAPTURE_SECRETS_VERSION
                        ? "the secrets version"
-                       : "the command's output",
+                   : s->capture == PLAN_CAPTURE_INSTANCE
+                       ? "the machine's new instance_id"
+                   : s->capture == PLAN_CAPTURE_BEGAN ? "the time it was sent"
+                                                      : "the command's output",
                    s->capture == PLAN_CAPTURE_CONSUL_URL ? "secret:" : "",
                    s->capture_var);
+    if (s->boot) {
+        buf_puts(out, "      only an answer about the new boot counts: ");
+        plan_render_text(p, s->boot, out);
+        buf_puts(out, "\n");
+    }
     if (s->needs)
         buf_printf(out, "      only when ${%s} is known\n", s->needs);
     if (s->guard)

@@ -63,6 +63,9 @@ struct loop;
 #define PLAN_DEFAULT_WAIT_MS 300000     /* default timeout of a WAIT */
 #define PLAN_TAG_KEY "pgdeck_plan_step" /* machine metadata of creates */
 #define PLAN_MAX_VARS 32
+/* PLAN_CAPTURE_BEGAN keeps the time less this, for the platform's clock
+ * (its events' timestamps) against ours. */
+#define PLAN_BOOT_SLACK_MS 1000
 /* The total timeout per attempt of a step's request (http.h
  * http_request_timed), whatever the client's: an exec of `repmgr standby
  * promote` waits for the promotion, a machine create for its placement. */
@@ -96,21 +99,26 @@ enum plan_cond {
 /* What a step keeps from its answer, into variable capture_var. */
 enum plan_capture {
     PLAN_CAPTURE_NONE,
-    PLAN_CAPTURE_ID,             /* the answer's top-level "id" */
-    PLAN_CAPTURE_EXEC_STDOUT,    /* exec stdout, trimmed (one line) */
-    PLAN_CAPTURE_NEEDS_RESTART,  /* a volume extend answer: "1" when its
-                                    needs_restart is true; else the variable
-                                    stays unset (steps that need it skip) */
-    PLAN_CAPTURE_SNAPSHOT_ID,    /* a snapshot create answer: the id of the
-                                    snapshot when the body names it (the API
-                                    may answer an empty 200: then unset) */
-    PLAN_CAPTURE_IMAGE_TAG,      /* GraphQL latestImageTag: the image */
-    PLAN_CAPTURE_CONSUL_URL,     /* GraphQL enablePostgresConsul: consulUrl,
-                                    kept as the secret capture_var
-                                    (appsecrets.h), never as a variable */
-    PLAN_CAPTURE_SECRETS_VERSION /* a secrets update answer: its "version",
+    PLAN_CAPTURE_ID,              /* the answer's top-level "id" */
+    PLAN_CAPTURE_EXEC_STDOUT,     /* exec stdout, trimmed (one line) */
+    PLAN_CAPTURE_NEEDS_RESTART,   /* a volume extend answer: "1" when its
+                                     needs_restart is true; else the variable
+                                     stays unset (steps that need it skip) */
+    PLAN_CAPTURE_SNAPSHOT_ID,     /* a snapshot create answer: the id of the
+                                     snapshot when the body names it (the API
+                                     may answer an empty 200: then unset) */
+    PLAN_CAPTURE_IMAGE_TAG,       /* GraphQL latestImageTag: the image */
+    PLAN_CAPTURE_CONSUL_URL,      /* GraphQL enablePostgresConsul: consulUrl,
+                                     kept as the secret capture_var
+                                     (appsecrets.h), never as a variable */
+    PLAN_CAPTURE_SECRETS_VERSION, /* a secrets update answer: its "version",
                                     also kept for later creates
                                     (appsecrets_minvers) */
+    PLAN_CAPTURE_INSTANCE,        /* an update answer: the machine's new
+                                     instance_id (its version) */
+    PLAN_CAPTURE_BEGAN            /* the Unix ms the step began, less
+                                     PLAN_BOOT_SLACK_MS (a restart, whose
+                                     answer names no instance) */
 };
 
 /* How a resumed plan treats the step that was in flight when it stopped. */
@@ -171,6 +179,14 @@ struct plan_step {
     int graphql;     /* 1: a call of Fly's GraphQL API (POST, req.path
                         "/graphql", on plan_run_opts.graphql), not of the
                         Machines API */
+    char *boot;      /* machine conditions (state, checks, role): the boot
+                        the answer must show, a template, or NULL (any).
+                        "instance:ID": its instance_id is ID (the version an
+                        update made); "since:MS": an event with status
+                        "started" at or after Unix ms MS, and every check
+                        result dated from that second on (a restart).  An
+                        answer that still shows the previous boot is "not
+                        yet" (doc/architecture.md, audit point M3). */
 };
 
 struct plan_var {

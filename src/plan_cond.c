@@ -105,6 +105,72 @@ char *plan_cond_text(enum plan_cond cond, const char *arg)
     return x_strdup("?");
 }
 
+/* The newest event of M with status "started" at or after SINCE_MS, or
+ * NULL. */
+static const struct api_event *plan_cond_started(const struct api_machine *m,
+                                                 int64_t since_ms)
+{
+    const struct api_event *best = NULL;
+    size_t i;
+
+    for (i = 0; i < m->n_events; i++) {
+        const struct api_event *e = &m->events[i];
+
+        if (strcmp(e->status, "started") == 0 && e->timestamp_ms >= since_ms &&
+            (!best || e->timestamp_ms > best->timestamp_ms))
+            best = e;
+    }
+    return best;
+}
+
+int plan_cond_boot(const struct api_machine *m, const char *boot, char **detail)
+{
+    const struct api_event *e;
+    long long since;
+    char *end;
+    size_t i;
+
+    *detail = NULL;
+    if (strncmp(boot, "instance:", 9) == 0) {
+        if (!boot[9]) {
+            *detail = x_strdup("the new instance id is empty");
+            return -1;
+        }
+        if (m->instance_id && strcmp(m->instance_id, boot + 9) == 0)
+            return 1;
+        *detail = x_asprintf("the answer still shows instance %s, not the "
+                             "new %s",
+                             m->instance_id && *m->instance_id ? m->instance_id
+                                                               : "(none)",
+                             boot + 9);
+        return 0;
+    }
+    if (strncmp(boot, "since:", 6) != 0 || !boot[6]) {
+        *detail = x_asprintf("unknown boot \"%s\"", boot);
+        return -1;
+    }
+    since = strtoll(boot + 6, &end, 10);
+    if (*end || since <= 0) {
+        *detail = x_asprintf("unknown boot \"%s\"", boot);
+        return -1;
+    }
+    e = plan_cond_started(m, since);
+    if (!e) {
+        *detail = x_strdup("the answer shows no start since the restart");
+        return 0;
+    }
+    /* Check results of the boot before are not this boot's: each dated one
+     * must be from the second of the start on (updated_at has seconds). */
+    for (i = 0; i < m->n_checks; i++)
+        if (m->checks[i].updated_at_ms > 0 &&
+            m->checks[i].updated_at_ms / 1000 < e->timestamp_ms / 1000) {
+            *detail = x_asprintf("check %s is from before the restart",
+                                 m->checks[i].name);
+            return 0;
+        }
+    return 1;
+}
+
 static int plan_cond_machine(enum plan_cond cond, const char *arg,
                              const struct plan_answer *a, char **detail)
 {
@@ -119,6 +185,16 @@ static int plan_cond_machine(enum plan_cond cond, const char *arg,
         *detail = x_asprintf("cannot read the machine: %s", cause);
         free(cause);
         return -1;
+    }
+    if (a->boot &&
+        (cond == PLAN_COND_MACHINE_STATE || cond == PLAN_COND_CHECKS_PASSING ||
+         cond == PLAN_COND_ROLE)) {
+        rc = plan_cond_boot(&m, a->boot, detail);
+        if (rc != 1) {
+            api_machine_free(&m);
+            return rc;
+        }
+        rc = 0;
     }
     switch (cond) {
     case PLAN_COND_MACHINE_STATE:
@@ -391,6 +467,27 @@ int plan_capture_value(enum plan_capture cap, const struct plan_answer *a,
             return 0;
         }
         cap = PLAN_CAPTURE_ID; /* checked as an id below */
+    } else if (cap == PLAN_CAPTURE_INSTANCE) {
+        const cJSON *iid;
+
+        doc = cJSON_ParseWithLength(a->body, a->len);
+        iid = doc ? cJSON_GetObjectItemCaseSensitive(doc, "instance_id") : NULL;
+        if (cJSON_IsString(iid) && iid->valuestring[0])
+            v = x_strdup(iid->valuestring);
+        cJSON_Delete(doc);
+        if (!v) {
+            *cause = x_strdup("the answer has no \"instance_id\"");
+            return -1;
+        }
+        cap = PLAN_CAPTURE_ID; /* checked as an id below */
+    } else if (cap == PLAN_CAPTURE_BEGAN) {
+        if (a->since_ms <= 0) {
+            *cause = x_strdup("the time the step began is not known");
+            return -1;
+        }
+        *value =
+            x_asprintf("%lld", (long long)(a->since_ms - PLAN_BOOT_SLACK_MS));
+        return 0;
     } else if (cap == PLAN_CAPTURE_EXEC_STDOUT) {
         if (api_exec_decode(a->body, a->len, &e, &err) != 0) {
             *cause = x_asprintf("cannot read the exec answer: %s", err);

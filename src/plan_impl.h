@@ -56,13 +56,16 @@ struct plan_answer {
     size_t len;
     const char *error; /* the http layer's text, or NULL for 2xx */
     int64_t since_ms;  /* PLAN_COND_EVENT_SINCE: Unix ms the step began
-                          (less a slack for clocks); 0 never holds */
+                          (less a slack for clocks); 0 never holds;
+                          PLAN_CAPTURE_BEGAN keeps it */
+    const char *boot;  /* the step's boot, expanded, or NULL */
 };
 
 /* Whether COND (with ARG) holds for the answer A to a request on PATH
- * (after "/v1", query allowed).  1: holds; 0: does not, *DETAIL says why
- * for people ("state is starting", "HTTP 409: ..."); -1: the answer cannot
- * be read (a decode error in *DETAIL).  *DETAIL is owned (NULL with 1). */
+ * (after "/v1", query allowed); machine conditions also need A->boot.  1:
+ * holds; 0: does not, *DETAIL says why for people ("state is starting", "HTTP
+ * 409: ..."); -1: the answer cannot be read (a decode error in *DETAIL).
+ * *DETAIL is owned (NULL with 1). */
 int plan_cond_eval(enum plan_cond cond, const char *arg, const char *path,
                    const struct plan_answer *a, char **detail);
 /* A condition for people: "state is \"started\"". Owned. */
@@ -72,6 +75,12 @@ char *plan_cond_text(enum plan_cond cond, const char *arg);
  * printable characters without '"', '\\' or '$'. */
 int plan_capture_value(enum plan_capture cap, const struct plan_answer *a,
                        char **value, char **cause);
+/* Whether the machine answer M shows BOOT (plan_step.boot, expanded): 1;
+ * 0 with *DETAIL (owned) when it still shows an earlier boot; -1 with
+ * *DETAIL when BOOT is neither "instance:ID" nor "since:MS". */
+struct api_machine;
+int plan_cond_boot(const struct api_machine *m, const char *boot,
+                   char **detail);
 /* Whether PATH (query ignored) ends with SUFFIX ("/exec"). */
 int plan_path_is(const char *path, const char *suffix);
 /* The first line of S without surrounding white space; owned. */
@@ -156,7 +165,7 @@ struct plan_run {
     int64_t run_start, run_end;
 
     /* The current step, expanded. */
-    char *x_title, *x_path, *x_body, *x_lease;
+    char *x_title, *x_path, *x_body, *x_lease, *x_boot;
     char *x_send; /* x_body with its ${secret:NAME} filled in (wiped) */
     int64_t attempt_start;
     int tries;

@@ -110,6 +110,7 @@ static cJSON *journal_step_json(const struct plan_step *s)
     if (s->graphql)
         cJSON_AddBoolToObject(o, "graphql", 1);
     journal_add_str(o, "needs", s->needs);
+    journal_add_str(o, "boot", s->boot);
     return o;
 }
 
@@ -447,6 +448,10 @@ static int jl_step(struct jl *c, const cJSON *o, const char *field,
     /* Nor "graphql": a Machines API call. */
     if (cJSON_GetObjectItemCaseSensitive(o, "graphql") &&
         jl_bool(c, o, field, "graphql", &s->graphql) != 0)
+        return -1;
+    /* Nor "boot": their waits take any boot, as they did. */
+    if (cJSON_GetObjectItemCaseSensitive(o, "boot") &&
+        jl_str(c, o, field, "boot", 1, &s->boot) != 0)
         return -1;
     JL_ENUM(c, o, field, "kind", plan_kind_parse, &s->kind, "step kind");
     JL_ENUM(c, o, field, "cond", plan_cond_parse, &s->cond, "condition");

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,8 +102,9 @@ static void reconcile_answer(const struct http_result *res, void *arg)
     struct plan_run *r = arg;
     size_t n;
     const struct plan_step *s = &plan_run_steps(r, &n)[r->j.current];
-    struct plan_answer a = {res->status, res->body, res->len, res->error,
-                            r->j.step_started_ms};
+    struct plan_answer a = {
+        res->status,          res->body, res->len, res->error,
+        r->j.step_started_ms, NULL};
     char *id = NULL, *cause = NULL, *why, *name = NULL, *region = NULL;
     cJSON *b;
     const cJSON *v;
@@ -129,6 +131,16 @@ static void reconcile_answer(const struct http_result *res, void *arg)
 
             why = x_asprintf("already done before the interruption: %s", c);
             free(c);
+            /* The waits after a restart count from when it was sent. */
+            if (s->capture == PLAN_CAPTURE_BEGAN && s->capture_var &&
+                r->j.step_started_ms > 0) {
+                char t[32];
+
+                (void)snprintf(
+                    t, sizeof t, "%lld",
+                    (long long)(r->j.step_started_ms - PLAN_BOOT_SLACK_MS));
+                (void)plan_set_var(r->j.plan, s->capture_var, t);
+            }
             plan_run_step_skipped(r, why);
             free(why);
             return;

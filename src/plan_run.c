@@ -137,10 +137,12 @@ void plan_run_clear_x(struct plan_run *r)
     free(r->x_path);
     free(r->x_body);
     free(r->x_lease);
+    free(r->x_boot);
     if (r->x_send)
         x_wipe(r->x_send, strlen(r->x_send));
     free(r->x_send);
-    r->x_title = r->x_path = r->x_body = r->x_lease = r->x_send = NULL;
+    r->x_title = r->x_path = r->x_body = r->x_lease = r->x_boot = NULL;
+    r->x_send = NULL;
 }
 
 static void run_cancel_timers(struct plan_run *r)
@@ -406,6 +408,8 @@ void plan_run_step_begin(struct plan_run *r)
         r->x_body = plan_expand(r->j.plan, s->req.body, 1, &cause);
     if (!cause && s->lease)
         r->x_lease = plan_expand(r->j.plan, s->lease, 1, &cause);
+    if (!cause && s->boot)
+        r->x_boot = plan_expand(r->j.plan, s->boot, 1, &cause);
     /* Secrets only in what is sent: the audit line keeps the template. */
     if (!cause && r->x_body)
         r->x_send = appsecrets_expand(r->j.plan->cluster, r->j.plan->id,
@@ -478,7 +482,9 @@ static void run_step_answer(const struct http_result *res, void *arg)
     struct plan_run *r = arg;
     size_t n, i = r->j.current;
     const struct plan_step *s = &plan_run_steps(r, &n)[i];
-    struct plan_answer a = {res->status, res->body, res->len, res->error, 0};
+    struct plan_answer a = {
+        res->status,          res->body, res->len, res->error,
+        r->j.step_started_ms, r->x_boot};
     char *detail = NULL, *value = NULL, *cause = NULL, *why;
     int64_t delay, now = loop_now_ms();
     int rc;

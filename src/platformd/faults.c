@@ -21,6 +21,7 @@
 #define FAULTS_MAX 64
 #define FAULTS_HANG_MAX_MS (3600 * 1000LL)
 #define FAULTS_DOWN_MAX_S 86400
+#define FAULTS_STALE_MAX_S 3600
 
 struct faults_rule {
     struct faults_action a;
@@ -435,4 +436,98 @@ void routes_admin_fill(struct http_req *r)
     }
     log_msg("fault: volume %s filled to %d%%", r->params[1], pct);
     http_reply(r, 200, cJSON_Parse("{\"ok\":true}"));
+}
+
+void routes_admin_host(struct http_req *r)
+{
+    cJSON *body = http_json_body(r, 1);
+    const cJSON *h, *kc;
+    struct st_machine *m;
+    char *status = NULL;
+    int keep;
+
+    if (!body)
+        return;
+    kc = cJSON_GetObjectItemCaseSensitive(body, "keep_config");
+    if (kc && !cJSON_IsBool(kc)) {
+        cJSON_Delete(body);
+        http_error(r, 400, "keep_config must be a boolean");
+        return;
+    }
+    keep = cJSON_IsTrue(kc);
+    h = cJSON_GetObjectItemCaseSensitive(body, "host_status");
+    if (!cJSON_IsString(h) || (strcmp(h->valuestring, "ok") != 0 &&
+                               strcmp(h->valuestring, "unknown") != 0 &&
+                               strcmp(h->valuestring, "unreachable") != 0)) {
+        cJSON_Delete(body);
+        http_error(r, 400,
+                   "host_status is required: \"ok\", \"unknown\" or "
+                   "\"unreachable\"");
+        return;
+    }
+    if (strcmp(h->valuestring, "ok") != 0)
+        status = x_strdup(h->valuestring);
+    cJSON_Delete(body);
+    st_lock();
+    m = routes_machine_lookup(r, 0);
+    if (!m) {
+        st_unlock();
+        free(status);
+        return;
+    }
+    free(m->host_status);
+    m->host_status = status;
+    m->host_keeps_config = keep;
+    st_broadcast();
+    st_unlock();
+    log_msg("fault: machine %s host %s", r->params[1], status ? status : "ok");
+    http_reply(r, 200,
+               cJSON_Parse(status && strcmp(status, "unknown") == 0
+                               ? "{\"ok\":true,\"host_status\":\"unknown\"}"
+                           : status
+                               ? "{\"ok\":true,\"host_status\":\"unreachable\"}"
+                               : "{\"ok\":true,\"host_status\":\"ok\"}"));
+}
+
+void routes_admin_stale(struct http_req *r)
+{
+    cJSON *body = http_json_body(r, 1), *o;
+    const cJSON *sec;
+    struct st_machine *m;
+    int s;
+
+    if (!body)
+        return;
+    sec = cJSON_GetObjectItemCaseSensitive(body, "seconds");
+    if (!cJSON_IsNumber(sec) || sec->valuedouble < 0 ||
+        sec->valuedouble > FAULTS_STALE_MAX_S ||
+        sec->valuedouble - (double)sec->valueint > 0) {
+        cJSON_Delete(body);
+        http_error(r, 400,
+                   "seconds is required: a whole number in 0..%d (0 ends "
+                   "the fault)",
+                   FAULTS_STALE_MAX_S);
+        return;
+    }
+    s = sec->valueint;
+    cJSON_Delete(body);
+    st_lock();
+    m = routes_machine_lookup(r, 0);
+    if (!m) {
+        st_unlock();
+        return;
+    }
+    m->stale_s = s;
+    if (s == 0) {
+        cJSON_Delete(m->stale_doc);
+        m->stale_doc = NULL;
+        m->stale_until_ms = 0;
+    }
+    st_unlock();
+    log_msg("fault: machine %s stale for %d s after each update or restart",
+            r->params[1], s);
+    o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ok", 1);
+    cJSON_AddNumberToObject(o, "seconds", s);
+    http_reply(r, 200, o);
 }

@@ -12,7 +12,10 @@
  * (routes_admin_*) add, list and clear rules and trigger the runtime drills:
  * crash a machine (with down_s, held down by the monitor that long whatever
  * its restart policy: st_machine.down_until_ms), pause WAL replay, fill a
- * volume.
+ * volume, set a machine's host_status (the API then renders
+ * incomplete_config for config and its flyd routes answer 503), keep a
+ * machine's GET answering its previous state for N seconds after each
+ * update or restart (st_machine.stale_s).
  *
  * Collaborators: http.c (faults_match before dispatch), routes.h.
  */

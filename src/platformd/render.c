@@ -75,8 +75,14 @@ cJSON *render_machine(const struct st_machine *m, int summary)
     cJSON_AddStringToObject(o, "region", m->region);
     cJSON_AddStringToObject(o, "instance_id", m->instance_id);
     render_str(o, "private_ip", m->private_ip);
+    /* A machine whose host is not ok has no config, only a partial copy
+     * (doc/pgdeck-platformd.8, the host fault). */
     if (!summary)
-        cJSON_AddItemToObject(o, "config", cJSON_Duplicate(m->config, 1));
+        cJSON_AddItemToObject(o,
+                              m->host_status && !m->host_keeps_config
+                                  ? "incomplete_config"
+                                  : "config",
+                              cJSON_Duplicate(m->config, 1));
     img = cJSON_AddObjectToObject(o, "image_ref");
     cJSON_AddStringToObject(img, "registry", m->img_registry);
     cJSON_AddStringToObject(img, "repository", m->img_repository);
@@ -100,7 +106,8 @@ cJSON *render_machine(const struct st_machine *m, int summary)
             render_time(c, "updated_at", m->checks[i].updated_ms, 0);
             cJSON_AddItemToArray(ck, c);
         }
-        cJSON_AddStringToObject(o, "host_status", "ok");
+        cJSON_AddStringToObject(o, "host_status",
+                                m->host_status ? m->host_status : "ok");
         if (m->create_nonce)
             cJSON_AddStringToObject(o, "nonce", m->create_nonce);
     }

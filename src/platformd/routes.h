@@ -62,6 +62,8 @@ void routes_admin_faults_clear(struct http_req *r);
 void routes_admin_crash(struct http_req *r);
 void routes_admin_replay(struct http_req *r);
 void routes_admin_fill(struct http_req *r);
+void routes_admin_host(struct http_req *r);
+void routes_admin_stale(struct http_req *r);
 
 /*
  * Shared by the machine handlers (routes_machines.c): looks up the app and
@@ -73,11 +75,18 @@ struct st_machine *routes_machine_lookup(struct http_req *r,
                                          int allow_destroyed);
 
 /*
- * The lease gate for mutations (lock held): when M is leased and the
+ * The lease gate for mutations (lock held): a machine whose host is not ok
+ * answers 503 first (routes_host_check); when M is leased and the
  * request's fly-machine-lease-nonce header does not match, answers 409
  * ("... lease currently held by ...") and returns -1; else 0.
  */
 int routes_lease_check(struct http_req *r, struct st_machine *m);
+/* Whether a request can reach the host of M (lock held): 0, or -1 having
+ * answered 503 when the host fault says it is not ok. */
+int routes_host_check(struct http_req *r, const struct st_machine *m);
+/* The stale fault (lock held): before an update or restart of M, keeps
+ * what GET answers until M->stale_s seconds after it. */
+void routes_stale_mark(struct st_machine *m);
 
 /*
  * Takes a snapshot of V (lock held on entry and return; dropped while the

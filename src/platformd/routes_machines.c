@@ -44,11 +44,36 @@ struct st_machine *routes_machine_lookup(struct http_req *r,
     return m;
 }
 
+int routes_host_check(struct http_req *r, const struct st_machine *m)
+{
+    if (!m->host_status)
+        return 0;
+    http_error(r, 503, "machine %s: its host is %s and cannot be reached",
+               m->id, m->host_status);
+    return -1;
+}
+
+void routes_stale_mark(struct st_machine *m)
+{
+    if (m->stale_s <= 0)
+        return;
+    /* A second change inside the window keeps the first's picture. */
+    if (!m->stale_doc || ids_now_ms() >= m->stale_until_ms) {
+        cJSON_Delete(m->stale_doc);
+        m->stale_doc = render_machine(m, 0);
+    }
+    m->stale_until_ms = ids_now_ms() + (long long)m->stale_s * 1000;
+    log_msg("fault: machine %s answers its previous state for %d s", m->id,
+            m->stale_s);
+}
+
 int routes_lease_check(struct http_req *r, struct st_machine *m)
 {
     const char *nonce = http_header(r, ROUTES_LEASE_HEADER);
     char t[40];
 
+    if (routes_host_check(r, m) == -1)
+        return -1;
     if (!st_lease_active(m, ids_now_ms() / 1000))
         return 0;
     if (nonce && strcmp(nonce, m->lease.nonce) == 0)
@@ -159,7 +184,9 @@ void routes_machines_get(struct http_req *r)
 
     st_lock();
     m = routes_machine_lookup(r, 1);
-    if (m)
+    if (m && m->stale_doc && ids_now_ms() < m->stale_until_ms)
+        http_reply(r, 200, cJSON_Duplicate(m->stale_doc, 1));
+    else if (m)
         http_reply(r, 200, render_machine(m, 0));
     st_unlock();
 }
@@ -262,6 +289,7 @@ void routes_machines_update(struct http_req *r)
     was_started = strcmp(m->state, "stopped") != 0 &&
                   strcmp(m->state, "created") != 0 &&
                   strcmp(m->state, "failed") != 0;
+    routes_stale_mark(m);
     st_machine_set_config(m, config);
     m->min_secrets_version = minsec;
     free(m->instance_id);

@@ -162,6 +162,7 @@ static void routes_halt(struct http_req *r, int restart)
     if (restart) {
         if (parse_bool(http_query(r, "force_stop")) == 1)
             sig = SIGKILL;
+        routes_stale_mark(m);
         st_machine_set_state(m, "restarting");
         st_machine_event(m, "restart", "restarting", "user");
         m->restart_count = 0;
@@ -201,7 +202,8 @@ static struct ops_snap *routes_started_snap(struct http_req *r, int lease,
     struct st_machine *m = routes_machine_lookup(r, 0);
 
     *mp = m;
-    if (!m || (lease && routes_lease_check(r, m) == -1))
+    if (!m || (lease && routes_lease_check(r, m) == -1) ||
+        (!lease && routes_host_check(r, m) == -1))
         return NULL;
     if (strcmp(m->state, "started") != 0) {
         http_error(r, 400, "machine %s is not started (state %s)", m->id,
@@ -330,6 +332,11 @@ void routes_machines_wait(struct http_req *r)
 
     if (!ver || !*ver)
         ver = http_query(r, "version");
+    if (ver && *ver && !ids_is_ulid(ver)) {
+        http_error(r, 400,
+                   "instance_id: not a machine version id (26 characters)");
+        return;
+    }
     http_query_each(r, routes_wait_arg, &w);
     if (w.bad) {
         free(w.states);
@@ -348,7 +355,7 @@ void routes_machines_wait(struct http_req *r)
     deadline = ids_now_ms() + ms;
     st_lock();
     m = routes_machine_lookup(r, 1);
-    if (!m)
+    if (!m || routes_host_check(r, m) == -1)
         goto out;
     if (ver && *ver)
         want_ver = x_strdup(ver);

@@ -437,6 +437,8 @@ void st_machine_free(struct st_machine *m)
     st_machine_set_checks(m, NULL, 0);
     st_lease_clear(m);
     free(m->create_nonce);
+    free(m->host_status);
+    cJSON_Delete(m->stale_doc);
     free(m->ops);
     pthread_mutex_destroy(&m->rtmu);
     free(m);

@@ -156,6 +156,18 @@ struct st_machine {
      * crashed machine stopped, then starts it; 0: no hold.  A start through
      * the API clears it.  Not persisted. */
     long long down_until_ms;
+    /* The host fault: what the API says of the machine's host ("unknown",
+     * "unreachable"), NULL: "ok"; its config is then rendered only as
+     * incomplete_config unless host_keeps_config.  Not persisted. */
+    char *host_status;
+    int host_keeps_config; /* the API still renders its config */
+    /* The stale fault: while stale_s > 0, each update or restart leaves
+     * GET machine answering stale_doc (the machine as it was just before:
+     * its old instance, state, events and checks) until stale_until_ms.
+     * Not persisted. */
+    int stale_s;
+    cJSON *stale_doc;
+    long long stale_until_ms;
     int destroyed;
     char *create_nonce; /* lease nonce to show once, on create */
     /* worker queue (ops.c) */

@@ -130,18 +130,62 @@ static void check_exec(const struct plan_step *s, const char *const *argv,
 }
 
 /* The WAIT after an update or restart of ID: started, checks. */
-static void check_back(const struct plan *p, size_t i, const char *id)
+enum back_kind { BACK_ANY, BACK_UPDATE, BACK_RESTART };
+
+/* Steps I, I + 1 wait for machine ID to be back (started, checks), after
+ * step I - 1 changed it: with KIND, tied to the boot it made (audit M3):
+ * an update keeps its instance_id and /wait asks for that version; a
+ * restart keeps when it was sent and the GETs must show a start since. */
+static void check_back_as(const struct plan *p, size_t i, const char *id,
+                          enum back_kind kind)
 {
     char *path = x_asprintf("/apps/${app}/machines/%s", id);
+    char *var = NULL, *boot = NULL, *wait;
+    const struct plan_step *ch = step_at(p, i - 1);
 
+    if (kind == BACK_UPDATE) {
+        var = x_asprintf("instance_%s", id);
+        boot = x_asprintf("instance:${%s}", var);
+        ck_assert_int_eq(ch->capture, PLAN_CAPTURE_INSTANCE);
+    } else if (kind == BACK_RESTART) {
+        var = x_asprintf("restarted_%s", id);
+        boot = x_asprintf("since:${%s}", var);
+        ck_assert_int_eq(ch->capture, PLAN_CAPTURE_BEGAN);
+    }
+    if (var)
+        ck_assert_str_eq(ch->capture_var, var);
     ck_assert_int_eq(step_at(p, i)->kind, PLAN_STEP_WAIT);
     ck_assert_str_eq(step_at(p, i)->req.method, "GET");
-    ck_assert_str_eq(step_at(p, i)->req.path, path);
-    ck_assert_int_eq(step_at(p, i)->cond, PLAN_COND_MACHINE_STATE);
-    ck_assert_str_eq(step_at(p, i)->cond_arg, "started");
+    if (kind == BACK_UPDATE) {
+        wait = x_asprintf("%s/wait?instance_id=${%s}&state=started&"
+                          "timeout=60",
+                          path, var);
+        ck_assert_str_eq(step_at(p, i)->req.path, wait);
+        ck_assert_int_eq(step_at(p, i)->cond, PLAN_COND_OK);
+        free(wait);
+    } else {
+        ck_assert_str_eq(step_at(p, i)->req.path, path);
+        ck_assert_int_eq(step_at(p, i)->cond, PLAN_COND_MACHINE_STATE);
+        ck_assert_str_eq(step_at(p, i)->cond_arg, "started");
+        if (boot)
+            ck_assert_str_eq(step_at(p, i)->boot, boot);
+        else
+            ck_assert_ptr_null(step_at(p, i)->boot);
+    }
     ck_assert_int_eq(step_at(p, i + 1)->cond, PLAN_COND_CHECKS_PASSING);
     ck_assert_str_eq(step_at(p, i + 1)->req.path, path);
+    if (boot)
+        ck_assert_str_eq(step_at(p, i + 1)->boot, boot);
+    else
+        ck_assert_ptr_null(step_at(p, i + 1)->boot);
     free(path);
+    free(var);
+    free(boot);
+}
+
+static void check_back(const struct plan *p, size_t i, const char *id)
+{
+    check_back_as(p, i, id, BACK_ANY);
 }
 
 /* Step I waits for REPLICA streaming from PRIMARY (exec on PRIMARY). */
@@ -274,7 +318,7 @@ START_TEST(test_scale_all)
         ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(b, "skip_launch"));
         cJSON_Delete(b);
         cJSON_Delete(want);
-        check_back(p, (size_t)at + 1, order[i]);
+        check_back_as(p, (size_t)at + 1, order[i], BACK_UPDATE);
         if (i < 2) {
             check_streaming(p, (size_t)at + 3, P, order[i]);
         } else {
@@ -428,7 +472,7 @@ START_TEST(test_extend_all)
         ck_assert_int_eq(s->mutates, 1);
         ck_assert_str_eq(s->needs, var);
         ck_assert_str_eq(step_at(p, (size_t)at + 2)->needs, var);
-        check_back(p, (size_t)at + 2, order[i]);
+        check_back_as(p, (size_t)at + 2, order[i], BACK_RESTART);
         free(path);
         free(rpath);
     }
@@ -493,7 +537,7 @@ START_TEST(test_restart)
                      "/apps/${app}/machines/" R1);
     ck_assert_int_eq(step_at(p, 0)->check->cond, PLAN_COND_EVENT_SINCE);
     ck_assert_str_eq(step_at(p, 0)->check->cond_arg, "restart");
-    check_back(p, 1, R1);
+    check_back_as(p, 1, R1, BACK_RESTART);
     check_streaming(p, 3, P, R1);
     ck_assert_uint_eq(p->n_steps, 4);
     ck_assert_uint_eq(p->n_abort_steps, 1);
@@ -790,6 +834,61 @@ START_TEST(test_replica_remove)
     refused(c, &a, "no node 0000000000dead in cluster acme-db");
     a.node = NULL;
     refused(c, &a, "name the replica to remove");
+    cluster_free(c);
+}
+END_TEST
+
+/* ---- hosts that are not ok (audit point L3) ---- */
+
+/* As flyctl's leases, a plan skips a machine whose host is not ok and says
+ * so; a plan that must reach that machine is refused, naming the step. */
+START_TEST(test_host_not_ok)
+{
+    struct fleet_cluster *c = c3();
+    struct action_args a = args(ACTION_FAILOVER);
+    struct action_preflight pf;
+    struct plan *p;
+    size_t i;
+
+    free(nd(c, R1)->host_status);
+    nd(c, R1)->host_status = x_strdup("unreachable");
+    a.no_snapshot = 1;
+    p = ok(c, &a, &pf);
+    check_wellformed(p);
+    ck_assert(!has_lease(p, R1));
+    ck_assert(has_lease(p, P));
+    ck_assert(has_lease(p, R2));
+    ck_assert_uint_eq(p->n_leases, 2);
+    ck_assert(has_warning(p, R1 " is not leased: its host is unreachable"));
+    for (i = 0; i < p->n_steps; i++)
+        ck_assert_msg(!p->steps[i].lease || strcmp(p->steps[i].lease, R1),
+                      "step %zu holds the lease of " R1, i + 1);
+    plan_free(p);
+    action_preflight_clear(&pf);
+
+    /* Restarting every node would restart it: refused, saying which. */
+    a = args(ACTION_RESTART);
+    refused(c, &a, "the host of " R1 " is unreachable: step ");
+    refused(c, &a, "(restart " R1);
+    /* The other nodes one by one: fine, nothing to skip. */
+    a.node = R2;
+    p = ok(c, &a, &pf);
+    ck_assert_uint_eq(p->n_leases, 1);
+    ck_assert(!has_warning(p, "not leased"));
+    plan_free(p);
+    action_preflight_clear(&pf);
+
+    /* "unknown" is not ok either; "ok" and a cached "" are. */
+    free(nd(c, R1)->host_status);
+    nd(c, R1)->host_status = x_strdup("unknown");
+    a.node = R1;
+    refused(c, &a, "the host of " R1 " is unknown");
+    free(nd(c, R1)->host_status);
+    nd(c, R1)->host_status = x_strdup("");
+    p = ok(c, &a, &pf);
+    ck_assert(has_lease(p, R1));
+    plan_free(p);
+    action_preflight_clear(&pf);
     cluster_free(c);
 }
 END_TEST
@@ -1447,6 +1546,7 @@ static Suite *actions_suite(void)
     tcase_add_test(tc, test_extend_all);
     tcase_add_test(tc, test_extend_refusals);
     tcase_add_test(tc, test_restart);
+    tcase_add_test(tc, test_host_not_ok);
     tcase_add_test(tc, test_replica_add);
     tcase_add_test(tc, test_replica_remove);
     tcase_add_test(tc, test_failover);

@@ -254,7 +254,7 @@ START_TEST(test_plan_steps)
     static const char *const titles[] = {
         "update " P ": FLY_SCALE_TO_ZERO removed, restart policy on-failure "
         "-> always, memory 256 -> 1024 MB (the primary)",
-        "wait for " P " to be started",
+        "wait for the new version of " P " to be started",
         "wait for every check of " P " to pass",
         "wait for the role check of " P " to say primary",
         "create the volume of the new replica 1 (10 GB in iad)",

@@ -941,6 +941,7 @@ START_TEST(test_cond_eval)
     a.len = strlen(c->body);
     a.error = c->status == 409 ? "HTTP 409: held" : NULL;
     a.since_ms = 0;
+    a.boot = NULL;
     rc = plan_cond_eval(c->cond, c->arg, c->path, &a, &detail);
     ck_assert_msg(rc == c->want, "case %d: got %d (%s)", _i, rc,
                   detail ? detail : "");
@@ -962,7 +963,8 @@ START_TEST(test_cond_event_since)
         "\"timestamp\":1700000009000},"
         "{\"type\":\"restart\",\"status\":\"started\",\"source\":\"user\","
         "\"timestamp\":1700000005000}]}";
-    struct plan_answer a = {200, body, sizeof body - 1, NULL, 1700000004000};
+    struct plan_answer a = {200,  body,          sizeof body - 1,
+                            NULL, 1700000004000, NULL};
     char *detail = NULL;
 
     /* A restart at or after the step began: done. */
@@ -1000,12 +1002,150 @@ START_TEST(test_cond_event_since)
 }
 END_TEST
 
+/* Waits after an update or a restart: an answer that still shows the
+ * previous boot (its instance, its start, its check results) is "not yet"
+ * whatever its state and checks say (audit point M3). */
+START_TEST(test_cond_boot)
+{
+    /* The old instance, started, every check passing: a stale answer. */
+    static const char old[] =
+        "{\"id\":\"m1\",\"state\":\"started\",\"instance_id\":"
+        "\"01OLDOLDOLDOLDOLDOLDOLDOLD\",\"events\":["
+        "{\"type\":\"start\",\"status\":\"started\",\"source\":\"flyd\","
+        "\"timestamp\":1700000001000}],"
+        "\"checks\":[{\"name\":\"pg\",\"status\":\"passing\",\"output\":"
+        "\"ok\",\"updated_at\":\"2023-11-14T22:13:40Z\"},"
+        "{\"name\":\"role\",\"status\":\"passing\",\"output\":"
+        "\"primary\",\"updated_at\":\"2023-11-14T22:13:40Z\"}]}";
+    /* The new boot: a start at ...09 s, checks dated after it. */
+    static const char fresh[] =
+        "{\"id\":\"m1\",\"state\":\"started\",\"instance_id\":"
+        "\"01NEWNEWNEWNEWNEWNEWNEWNEW\",\"events\":["
+        "{\"type\":\"start\",\"status\":\"started\",\"source\":\"flyd\","
+        "\"timestamp\":1700000009000},"
+        "{\"type\":\"restart\",\"status\":\"restarting\",\"source\":"
+        "\"user\",\"timestamp\":1700000005000},"
+        "{\"type\":\"start\",\"status\":\"started\",\"source\":\"flyd\","
+        "\"timestamp\":1700000001000}],"
+        "\"checks\":[{\"name\":\"pg\",\"status\":\"passing\",\"output\":"
+        "\"ok\",\"updated_at\":\"2023-11-14T22:13:32Z\"},"
+        "{\"name\":\"role\",\"status\":\"passing\",\"output\":"
+        "\"primary\",\"updated_at\":\"2023-11-14T22:13:29Z\"}]}";
+    /* The new start, but a check result still from before it. */
+    static const char early[] =
+        "{\"id\":\"m1\",\"state\":\"started\",\"instance_id\":"
+        "\"01OLDOLDOLDOLDOLDOLDOLDOLD\",\"events\":["
+        "{\"type\":\"start\",\"status\":\"started\",\"source\":\"flyd\","
+        "\"timestamp\":1700000009000}],"
+        "\"checks\":[{\"name\":\"pg\",\"status\":\"passing\",\"output\":"
+        "\"ok\",\"updated_at\":\"2023-11-14T22:13:28Z\"}]}";
+    const char *path = "/apps/a/machines/m1";
+    struct plan_answer a = {200, old, sizeof old - 1, NULL, 0, NULL};
+    char *detail = NULL;
+
+    /* Without a boot, the stale answer passes: what the waits did. */
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_CHECKS_PASSING, NULL, path, &a, &detail), 1);
+    /* After an update: only the new instance counts. */
+    a.boot = "instance:01NEWNEWNEWNEWNEWNEWNEWNEW";
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_MACHINE_STATE, "started", path, &a, &detail),
+        0);
+    ck_assert_str_eq(detail, "the answer still shows instance "
+                             "01OLDOLDOLDOLDOLDOLDOLDOLD, not the new "
+                             "01NEWNEWNEWNEWNEWNEWNEWNEW");
+    free(detail);
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_CHECKS_PASSING, NULL, path, &a, &detail), 0);
+    free(detail);
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_ROLE, "primary", path, &a, &detail), 0);
+    free(detail);
+    a.body = fresh;
+    a.len = sizeof fresh - 1;
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_CHECKS_PASSING, NULL, path, &a, &detail), 1);
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_ROLE, "primary", path, &a, &detail), 1);
+    /* After a restart (sent at ...04 s): a start since then. */
+    a.boot = "since:1700000004000";
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_CHECKS_PASSING, NULL, path, &a, &detail), 1);
+    a.body = old;
+    a.len = sizeof old - 1;
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_MACHINE_STATE, "started", path, &a, &detail),
+        0);
+    ck_assert_str_eq(detail, "the answer shows no start since the restart");
+    free(detail);
+    a.body = early;
+    a.len = sizeof early - 1;
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_CHECKS_PASSING, NULL, path, &a, &detail), 0);
+    ck_assert_str_eq(detail, "check pg is from before the restart");
+    free(detail);
+    /* Other conditions ignore the boot (a GONE wait, an exec). */
+    ck_assert_int_eq(plan_cond_eval(PLAN_COND_OK, NULL,
+                                    "/apps/a/machines/m1/wait", &a, &detail),
+                     1);
+    /* A boot that is neither form cannot be read. */
+    a.boot = "since:soon";
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_MACHINE_STATE, "started", path, &a, &detail),
+        -1);
+    ck_assert_str_eq(detail, "unknown boot \"since:soon\"");
+    free(detail);
+    a.boot = "instance:";
+    ck_assert_int_eq(
+        plan_cond_eval(PLAN_COND_MACHINE_STATE, "started", path, &a, &detail),
+        -1);
+    free(detail);
+}
+END_TEST
+
+/* The captures that tie the waits to the new boot. */
+START_TEST(test_capture_boot)
+{
+    struct plan_answer a = {200, NULL, 0, NULL, 1700000004000, NULL};
+    char *v = NULL, *cause = NULL;
+
+    a.body = "{\"id\":\"m1\",\"instance_id\":\"01NEWNEWNEWNEWNEWNEWNEWNEW\"}";
+    a.len = strlen(a.body);
+    ck_assert_int_eq(plan_capture_value(PLAN_CAPTURE_INSTANCE, &a, &v, &cause),
+                     0);
+    ck_assert_str_eq(v, "01NEWNEWNEWNEWNEWNEWNEWNEW");
+    free(v);
+    a.body = "{\"id\":\"m1\"}";
+    a.len = strlen(a.body);
+    ck_assert_int_eq(plan_capture_value(PLAN_CAPTURE_INSTANCE, &a, &v, &cause),
+                     -1);
+    ck_assert_str_eq(cause, "the answer has no \"instance_id\"");
+    free(cause);
+    a.body = "{\"instance_id\":\"${app}\"}";
+    a.len = strlen(a.body);
+    ck_assert_int_eq(plan_capture_value(PLAN_CAPTURE_INSTANCE, &a, &v, &cause),
+                     -1);
+    free(cause);
+    /* A restart's answer names nothing: the time it was sent, less the
+     * clocks' slack. */
+    a.body = "{\"ok\":true}";
+    a.len = strlen(a.body);
+    ck_assert_int_eq(plan_capture_value(PLAN_CAPTURE_BEGAN, &a, &v, &cause), 0);
+    ck_assert_str_eq(v, "1700000003000");
+    free(v);
+    a.since_ms = 0;
+    ck_assert_int_eq(plan_capture_value(PLAN_CAPTURE_BEGAN, &a, &v, &cause),
+                     -1);
+    free(cause);
+}
+END_TEST
+
 /* Not a value plan_capture_value() makes: it must be replaced. */
 static char empty_sentinel[] = "before";
 
 START_TEST(test_capture)
 {
-    struct plan_answer a = {200, NULL, 0, NULL, 0};
+    struct plan_answer a = {200, NULL, 0, NULL, 0, NULL};
     char *v = NULL, *cause = NULL;
 
     a.body = "{\"id\":\"vol_abc123\",\"name\":\"x\"}";
@@ -1194,6 +1334,8 @@ int main(void)
     tcase_add_loop_test(tc, test_cond_eval, 0,
                         (int)(sizeof cond_cases / sizeof *cond_cases));
     tcase_add_test(tc, test_cond_event_since);
+    tcase_add_test(tc, test_cond_boot);
+    tcase_add_test(tc, test_capture_boot);
     tcase_add_test(tc, test_capture);
     tcase_add_test(tc, test_expand_num);
     tcase_add_test(tc, test_appsecrets);
