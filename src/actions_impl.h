@@ -153,8 +153,8 @@ char *actions_json(const cJSON *o);
  */
 void actions_clone_steps(struct plan *p, const struct fleet_cluster *c,
                          const struct fleet_node *src, cJSON *cfg,
-                         const char *region, int size_gb,
-                         const char *suffix, int64_t catchup_bytes);
+                         const char *region, int size_gb, const char *suffix,
+                         int64_t catchup_bytes);
 /* CFG (SRC's config, modified in place) as the config of a machine that
  * mounts the volume of variable VOLUME_VAR at SRC's mount path: the image
  * pinned (returned, owned), the auto-extend settings kept, metadata

@@ -81,8 +81,7 @@ static char *actions_node_id_body(const struct fleet_cluster *c,
                                   const char *machine)
 {
     char *pred = actions_name_pred(c, "node_name", machine);
-    char *sql =
-        x_asprintf("select node_id from repmgr.nodes where %s", pred);
+    char *sql = x_asprintf("select node_id from repmgr.nodes where %s", pred);
     const char *argv[] = {"psql", "-d", "repmgr", "-Atc", sql, NULL};
     char *body = actions_exec_body(argv, ACTIONS_EXEC_TIMEOUT_S);
 
@@ -213,8 +212,9 @@ char *actions_clone_config(const struct fleet_node *src, cJSON *cfg,
 }
 
 void actions_clone_steps(struct plan *p, const struct fleet_cluster *c,
-                         const struct fleet_node *src, cJSON *cfg, const char *region, int size_gb,
-                         const char *suffix, int64_t catchup_bytes)
+                         const struct fleet_node *src, cJSON *cfg,
+                         const char *region, int size_gb, const char *suffix,
+                         int64_t catchup_bytes)
 {
     cJSON *mount, *vol, *body;
     const cJSON *name, *enc;

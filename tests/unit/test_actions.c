@@ -151,8 +151,8 @@ static void check_streaming(const struct plan *p, size_t i, const char *primary,
     const struct plan_step *s = step_at(p, i);
     char *path = x_asprintf("/apps/${app}/machines/%s/exec", primary);
     /* By every name flex gives it: the id first (from v0.0.63). */
-    char *sql = x_asprintf("application_name in ('%s', '%s.vm.", replica,
-                           replica);
+    char *sql =
+        x_asprintf("application_name in ('%s', '%s.vm.", replica, replica);
     cJSON *b = body_of(s);
     const cJSON *cmd = get(b, "command");
 
