@@ -236,6 +236,101 @@ int action_memory_valid(const char *cpu_kind, int cpus, long memory_mb,
     return 0;
 }
 
+/* ---- flavour and image version (flyctl's gates) ---- */
+
+/* flyctl's minimum image versions for the plans pgdeck has: postgres-flex
+ * 0.0.3, stolon 0.0.20 (doc/architecture.md, "Fidelity to postgres-flex"). */
+#define ACTIONS_MIN_FLEX "0.0.3"
+
+/* "vX.Y.Z" (the "v" is dropped as flyctl does) into V[3]; 0 or -1. */
+static int actions_version_parse(const char *s, long v[3])
+{
+    char *end;
+    int i;
+
+    if (!s || !*s)
+        return -1;
+    s++; /* flyctl drops the first character, the "v" */
+    for (i = 0; i < 3; i++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v[i] = strtol(s, &end, 10);
+        s = end;
+        if (i < 2 && *s++ != '.')
+            return -1;
+    }
+    return *s && *s != '-' && *s != '+' ? -1 : 0;
+}
+
+int actions_flex_before(const struct fleet_node *n, long major, long minor,
+                        long patch)
+{
+    long v[3];
+
+    if (!n->fly_version || actions_version_parse(n->fly_version, v) != 0)
+        return 0;
+    if (v[0] != major)
+        return v[0] < major;
+    if (v[1] != minor)
+        return v[1] < minor;
+    return v[2] < patch;
+}
+
+/*
+ * Refuses a plan on C when its flavour is not postgres-flex (a stolon
+ * cluster: pgdeck's plans drive repmgr) or when a member's image is older
+ * than flyctl accepts, or carries no version it can read.  Nodes from the
+ * snapshot cache (version not known) pass.
+ */
+static int actions_gate(const struct fleet_cluster *c,
+                        struct action_preflight *pf)
+{
+    size_t i;
+
+    if (c->flavor && strcmp(c->flavor, "stolon") == 0)
+        return actions_refuse(
+            pf,
+            "%s is a stolon cluster (image flyio/postgres, no fly.pg-manager "
+            "label): pgdeck's plans drive repmgr and act on postgres-flex "
+            "clusters only; use flyctl's commands for stolon, or move the "
+            "data to a postgres-flex cluster (fly pg create, then fly pg "
+            "import)",
+            c->name);
+    if (c->flavor && *c->flavor && strcmp(c->flavor, "flex") != 0)
+        return actions_refuse(pf,
+                              "%s runs a Postgres image of flavour \"%s\" "
+                              "(label fly.pg-manager): pgdeck's plans act on "
+                              "postgres-flex (fly.pg-manager=repmgr) only",
+                              c->name, c->flavor);
+    for (i = 0; i < c->n_nodes; i++) {
+        const struct fleet_node *n = &c->nodes[i];
+        long v[3];
+
+        if (!n->fly_version || strcmp(n->fly_version, "custom") == 0)
+            continue;
+        if (!*n->fly_version || strcmp(n->fly_version, "unknown") == 0)
+            return actions_refuse(pf,
+                                  "%s runs an image without a version (label "
+                                  "fly.version): the command is not "
+                                  "compatible with this image; run 'flyctl "
+                                  "image update -a %s'",
+                                  n->id, c->name);
+        if (actions_version_parse(n->fly_version, v) != 0)
+            return actions_refuse(pf,
+                                  "%s runs image version \"%s\", which is "
+                                  "not a version (vX.Y.Z)",
+                                  n->id, n->fly_version);
+        if (actions_flex_before(n, 0, 0, 3))
+            return actions_refuse(
+                pf,
+                "%s is running an incompatible image version (current: %s, "
+                "required: >= " ACTIONS_MIN_FLEX "); run 'flyctl image update "
+                "-a %s' to update to the latest available version",
+                n->id, n->fly_version + 1, c->name);
+    }
+    return 0;
+}
+
 /* ---- building ---- */
 
 /* Whether step S reaches machine ID through its host: it holds its lease,
@@ -328,6 +423,11 @@ int action_build(const struct fleet_cluster *c, const struct action_args *args,
     p->risk = PLAN_RISK_HIGH;
     if (c)
         pf->quorum_before = pf->quorum_after = actions_region_members(c);
+    if (c && args->kind != ACTION_CREATE && args->kind != ACTION_DESTROY &&
+        args->kind != ACTION_SNAPSHOT && actions_gate(c, pf) != 0) {
+        plan_free(p);
+        return -1;
+    }
     switch (args->kind) {
     case ACTION_SCALE_MEMORY:
         rc = actions_scale_memory(c, args, p, pf);

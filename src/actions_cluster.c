@@ -146,9 +146,14 @@ int actions_create(const struct action_args *a, struct plan *p,
     long size = a->size_gb > 0 ? a->size_gb : ps->size_gb;
     char why[160];
     cJSON *o;
+    /* The new cluster, for the names of its nodes (no node known yet). */
+    struct fleet_cluster nc;
+    const struct fleet_cluster *c = &nc;
     struct plan_step *s;
     int i;
 
+    memset(&nc, 0, sizeof nc);
+    nc.name = p->cluster;
     if (!actions_app_name_ok(a->cluster))
         return actions_refuse(pf,
                               "\"%s\" is not a valid app name: use 1 to 63 "
@@ -257,7 +262,7 @@ int actions_create(const struct action_args *a, struct plan *p,
                                  "${node_1}", PLAN_COND_ROLE, "primary",
                                  ACTIONS_WAIT_ROLE_MS);
         else
-            actions_wait_streaming(p,
+            actions_wait_streaming(p, c,
                                    x_asprintf("wait for node %d %s to stream "
                                               "from ${node_1}",
                                               i, nodet),

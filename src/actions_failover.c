@@ -357,7 +357,7 @@ int actions_failover(const struct fleet_cluster *c, const struct action_args *a,
         if (n == new || (!actions_started(n) && n != old))
             continue;
         actions_wait_streaming(
-            p,
+            p, c,
             x_asprintf("wait for %s to stream from the new primary ${new}",
                        n->id),
             "${new}", n->id);

@@ -556,7 +556,7 @@ int actions_ha(const struct fleet_cluster *c, const struct action_args *a,
     actions_secrets_version_var(p, a);
     for (k = 1; k <= add; k++) {
         (void)snprintf(suffix, sizeof suffix, "_%d", k);
-        actions_clone_steps(p, prim, cJSON_Duplicate(clone_cfg, 1),
+        actions_clone_steps(p, c, prim, cJSON_Duplicate(clone_cfg, 1),
                             c->primary_region, size_gb, suffix, catchup);
     }
 

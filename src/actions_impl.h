@@ -96,9 +96,23 @@ struct plan_step *actions_wait_machine(struct plan *p, char *title,
 /* A wait step: psql on NODE runs SQL (taken) until it prints 1. */
 struct plan_step *actions_wait_sql_one(struct plan *p, char *title,
                                        const char *node, char *sql);
-struct plan_step *actions_wait_streaming(struct plan *p, char *title,
-                                         const char *primary,
+struct plan_step *actions_wait_streaming(struct plan *p,
+                                         const struct fleet_cluster *c,
+                                         char *title, const char *primary,
                                          const char *replica);
+/*
+ * An SQL predicate (owned) that COLUMN (application_name, node_name) names
+ * machine ID (or a ${variable}) of C, whatever its image version: the id,
+ * its v0.0.59 hostname, its private IP when known.  A machine not created
+ * yet in a cluster on flex before v0.0.63 has a private IP not known when
+ * the plan is built: there the predicate is "none of the members' names".
+ */
+char *actions_name_pred(const struct fleet_cluster *c, const char *column,
+                        const char *id);
+/* Whether N's image is postgres-flex older than MAJOR.MINOR.PATCH (0 when
+ * its version is not known or not one). */
+int actions_flex_before(const struct fleet_node *n, long major, long minor,
+                        long patch);
 /* The port postgres-flex's Postgres listens on. */
 #define ACTIONS_PG_PORT "5433"
 /* The JSON of an exec request running ARGV (NULL-terminated, a Postgres
@@ -150,9 +164,10 @@ char *actions_json(const cJSON *o);
  * new_node_id<SUFFIX> ("" or "_1", "_2": a plan with several clones);
  * titles say "the new replica" (+ " 1" for "_1").
  */
-void actions_clone_steps(struct plan *p, const struct fleet_node *src,
-                         cJSON *cfg, const char *region, int size_gb,
-                         const char *suffix, int64_t catchup_bytes);
+void actions_clone_steps(struct plan *p, const struct fleet_cluster *c,
+                         const struct fleet_node *src, cJSON *cfg,
+                         const char *region, int size_gb, const char *suffix,
+                         int64_t catchup_bytes);
 /* CFG (SRC's config, modified in place) as the config of a machine that
  * mounts the volume of variable VOLUME_VAR at SRC's mount path: the image
  * pinned (returned, owned), the auto-extend settings kept, metadata

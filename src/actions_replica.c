@@ -23,7 +23,8 @@
 static int actions_region_ok(const char *r);
 static char *actions_pinned_image(const struct fleet_node *src,
                                   const cJSON *cfg);
-static char *actions_node_id_body(const char *machine);
+static char *actions_node_id_body(const struct fleet_cluster *c,
+                                  const char *machine);
 static void actions_guard(struct plan_step *s, int abort);
 static void actions_unregister_step(struct plan *p, const char *primary,
                                     const char *node_var, int abort);
@@ -76,14 +77,16 @@ static void actions_guard(struct plan_step *s, int abort)
  * nothing when it is not registered (the variable then stays unset and
  * there is nothing to unregister).  It fails only when the primary could
  * not be asked: then nothing may be destroyed (audit point C2). */
-static char *actions_node_id_body(const char *machine)
+static char *actions_node_id_body(const struct fleet_cluster *c,
+                                  const char *machine)
 {
-    char *sql = x_asprintf(
-        "select node_id from repmgr.nodes where node_name = '%s'", machine);
+    char *pred = actions_name_pred(c, "node_name", machine);
+    char *sql = x_asprintf("select node_id from repmgr.nodes where %s", pred);
     const char *argv[] = {"psql", "-d", "repmgr", "-Atc", sql, NULL};
     char *body = actions_exec_body(argv, ACTIONS_EXEC_TIMEOUT_S);
 
     free(sql);
+    free(pred);
     return body;
 }
 
@@ -208,9 +211,10 @@ char *actions_clone_config(const struct fleet_node *src, cJSON *cfg,
     return image;
 }
 
-void actions_clone_steps(struct plan *p, const struct fleet_node *src,
-                         cJSON *cfg, const char *region, int size_gb,
-                         const char *suffix, int64_t catchup_bytes)
+void actions_clone_steps(struct plan *p, const struct fleet_cluster *c,
+                         const struct fleet_node *src, cJSON *cfg,
+                         const char *region, int size_gb, const char *suffix,
+                         int64_t catchup_bytes)
 {
     cJSON *mount, *vol, *body;
     const cJSON *name, *enc;
@@ -300,13 +304,14 @@ void actions_clone_steps(struct plan *p, const struct fleet_node *src,
                                     "clones the primary first)",
                                     ref_mach),
                          ref_mach, PLAN_COND_CHECKS_PASSING, NULL, clone_ms);
-    actions_wait_streaming(p,
+    actions_wait_streaming(p, c,
                            x_asprintf("wait for %s to stream from the primary "
                                       "%s",
                                       ref_mach, src->id),
                            src->id, ref_mach);
     if (catchup_bytes >= 0) {
         char lim[32];
+        char *pred = actions_name_pred(c, "application_name", ref_mach);
 
         actions_size_text(catchup_bytes, lim, sizeof lim);
         actions_wait_sql_one(
@@ -317,9 +322,10 @@ void actions_clone_steps(struct plan *p, const struct fleet_node *src,
             src->id,
             x_asprintf(
                 "select count(*) from pg_stat_replication where "
-                "application_name = '%s' and state = 'streaming' and "
+                "%s and state = 'streaming' and "
                 "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) <= %lld",
-                ref_mach, (long long)catchup_bytes));
+                pred, (long long)catchup_bytes));
+        free(pred);
     }
 
     /* Abort: no half-built replica left, nor its repmgr record or slot.
@@ -331,7 +337,7 @@ void actions_clone_steps(struct plan *p, const struct fleet_node *src,
         p,
         x_asprintf("find the repmgr node id of %s on the primary %s", ref_mach,
                    src->id),
-        "POST", actions_exec_path(src->id), actions_node_id_body(ref_mach));
+        "POST", actions_exec_path(src->id), actions_node_id_body(c, ref_mach));
     s->capture = PLAN_CAPTURE_EXEC_STDOUT;
     s->capture_var = x_strdup(v_nid);
     s->needs = x_strdup(v_mach);
@@ -434,7 +440,7 @@ int actions_replica_add(const struct fleet_cluster *c,
                          region, c->primary_region);
     else
         pf->quorum_after = pf->quorum_before + 1;
-    actions_clone_steps(p, src, cfg, region, size_gb, "", -1);
+    actions_clone_steps(p, c, src, cfg, region, size_gb, "", -1);
     return 0;
 }
 
@@ -499,7 +505,7 @@ int actions_replica_remove(const struct fleet_cluster *c,
         x_asprintf("find the repmgr node id of ${node} on the primary %s "
                    "(nothing is destroyed until it is unregistered)",
                    prim->id),
-        "POST", actions_exec_path(prim->id), actions_node_id_body("${node}"));
+        "POST", actions_exec_path(prim->id), actions_node_id_body(c, n->id));
     s->capture = PLAN_CAPTURE_EXEC_STDOUT;
     s->capture_var = x_strdup("node_id");
     actions_unregister_step(p, prim->id, "node_id", 0);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "src/actions_impl.h"
+#include "src/buf.h"
 #include "src/fleet.h"
 #include "src/plan.h"
 #include "src/xmalloc.h"
@@ -117,15 +118,74 @@ struct plan_step *actions_wait_sql_one(struct plan *p, char *title,
     return s;
 }
 
-struct plan_step *actions_wait_streaming(struct plan *p, char *title,
-                                         const char *primary,
+/* Appends 'S' to B as an SQL literal (quotes doubled). */
+static void actions_sql_lit(struct buf *b, const char *s)
+{
+    buf_putc(b, '\'');
+    for (; s && *s; s++) {
+        if (*s == '\'')
+            buf_putc(b, '\'');
+        buf_putc(b, *s);
+    }
+    buf_putc(b, '\'');
+}
+
+/* Appends N's possible names (id, hostname, private IP) to B. */
+static void actions_names_of(struct buf *b, const struct fleet_cluster *c,
+                             const char *id, const char *ip)
+{
+    char *host = x_asprintf("%s.vm.%s.internal", id, c->name);
+
+    actions_sql_lit(b, id);
+    buf_puts(b, ", ");
+    actions_sql_lit(b, host);
+    if (ip && *ip) {
+        buf_puts(b, ", ");
+        actions_sql_lit(b, ip);
+    }
+    free(host);
+}
+
+char *actions_name_pred(const struct fleet_cluster *c, const char *column,
+                        const char *id)
+{
+    const struct fleet_node *n = fleet_cluster_node(c, id);
+    struct buf b = BUF_INIT;
+    int old = 0;
+    size_t i;
+
+    for (i = 0; i < c->n_nodes; i++)
+        old |= actions_flex_before(&c->nodes[i], 0, 0, 63);
+    if (!n && old && strncmp(id, "${", 2) == 0) {
+        buf_printf(&b, "%s not in (", column);
+        for (i = 0; i < c->n_nodes; i++) {
+            if (i)
+                buf_puts(&b, ", ");
+            actions_names_of(&b, c, c->nodes[i].id, c->nodes[i].private_ip);
+        }
+        buf_puts(&b, ")");
+        return buf_steal(&b);
+    }
+    buf_printf(&b, "%s in (", column);
+    actions_names_of(&b, c, id, n ? n->private_ip : NULL);
+    buf_puts(&b, ")");
+    return buf_steal(&b);
+}
+
+struct plan_step *actions_wait_streaming(struct plan *p,
+                                         const struct fleet_cluster *c,
+                                         char *title, const char *primary,
                                          const char *replica)
 {
-    return actions_wait_sql_one(
+    char *pred = actions_name_pred(c, "application_name", replica);
+    struct plan_step *s = actions_wait_sql_one(
         p, title, primary,
-        x_asprintf("select count(*) from pg_stat_replication where "
-                   "application_name = '%s' and state = 'streaming'",
-                   replica));
+        x_asprintf("select count(*) from pg_stat_replication where %s and "
+                   "state = 'streaming'",
+                   pred));
+
+    free(pred);
+    return s;
 }
 
 void actions_check(struct plan_step *s, const char *method, char *path,
@@ -240,7 +300,7 @@ void actions_wait_back(struct plan *p, const struct fleet_cluster *c,
         goto out;
     if (n != prim) {
         actions_wait_streaming(
-            p,
+            p, c,
             x_asprintf("wait for %s to stream from the primary %s", n->id,
                        prim->id),
             prim->id, n->id);
@@ -259,7 +319,7 @@ void actions_wait_back(struct plan *p, const struct fleet_cluster *c,
         if (r == prim || !actions_started(r))
             continue;
         actions_wait_streaming(
-            p,
+            p, c,
             x_asprintf("wait for %s to stream from the primary %s again", r->id,
                        prim->id),
             prim->id, r->id);

@@ -346,6 +346,33 @@ const char *api_map_get(const struct api_map *m, const char *key);
 int api_machine_is_postgres(const struct api_machine *m);
 int api_machine_is_flex(const struct api_machine *m);
 int api_machine_is_active(const struct api_machine *m);
+/*
+ * Machines of the Postgres image that are no cluster member
+ * (doc/architecture.md, "Fidelity to postgres-flex"): the kind, or NULL for
+ * a member.  "barman" (env IS_BARMAN not empty: flyctl's quorum skips it),
+ * "console" (`fly console`: metadata fly_platform_version=v2 and process
+ * group fly_app_console) or "release_command" (process group
+ * fly_app_release_command, or metadata process_group=release_command):
+ * flyctl's ListActive leaves the last two out.  The process group is
+ * metadata fly_process_group, else process_group.
+ */
+const char *api_machine_non_member(const struct api_machine *m);
+/*
+ * The flavour: "flex" (fly.pg-manager=repmgr), "stolon" (no pg-manager
+ * label and image repository flyio/postgres or flyio/postgres-timescaledb,
+ * or a postgres_cluster image without one), else the pg-manager label, or
+ * "".
+ */
+const char *api_machine_flavor(const struct api_machine *m);
+/*
+ * Whether NAME (a repmgr node_name, a pg_stat_replication application_name)
+ * names the machine ID of APP whose private IP is IP (NULL or "" unknown):
+ * flex uses the machine id from v0.0.63, the hostname
+ * "ID.vm.APP.internal" on v0.0.59 and the private IP before; IPs compare
+ * as addresses (fdaa:0:1::2 = fdaa:0:1:0:0:0:0:2).
+ */
+int api_node_name_is(const char *name, const char *id, const char *ip,
+                     const char *app);
 /* config.env[KEY], image_ref.labels[KEY], config.metadata[KEY], or NULL. */
 const char *api_machine_env(const struct api_machine *m, const char *key);
 const char *api_machine_label(const struct api_machine *m, const char *key);

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,6 +391,83 @@ int api_machine_is_flex(const struct api_machine *m)
     const char *mgr = api_machine_label(m, "fly.pg-manager");
 
     return mgr && strcmp(mgr, "repmgr") == 0;
+}
+
+/* The machine's process group (flyctl's ProcessGroup), "" for none. */
+static const char *machine_process_group(const struct api_machine *m)
+{
+    const char *g = api_machine_metadata(m, "fly_process_group");
+
+    if (g && *g)
+        return g;
+    g = api_machine_metadata(m, "process_group");
+    return g ? g : "";
+}
+
+const char *api_machine_non_member(const struct api_machine *m)
+{
+    const char *barman = api_machine_env(m, "IS_BARMAN");
+    const char *pv = api_machine_metadata(m, "fly_platform_version");
+    const char *group = machine_process_group(m);
+    const char *legacy = api_machine_metadata(m, "process_group");
+
+    if (barman && *barman)
+        return "barman";
+    if (pv && strcmp(pv, "v2") == 0 && strcmp(group, "fly_app_console") == 0)
+        return "console";
+    if (strcmp(group, "fly_app_release_command") == 0 ||
+        (legacy && strcmp(legacy, "release_command") == 0))
+        return "release_command";
+    return NULL;
+}
+
+const char *api_machine_flavor(const struct api_machine *m)
+{
+    const char *mgr = api_machine_label(m, "fly.pg-manager");
+    const char *repo = m->image_ref.repository;
+    const char *role = api_machine_label(m, "fly.app_role");
+
+    if (mgr && *mgr)
+        return strcmp(mgr, "repmgr") == 0 ? "flex" : mgr;
+    if (repo && (strcmp(repo, "flyio/postgres") == 0 ||
+                 strcmp(repo, "flyio/postgres-timescaledb") == 0))
+        return "stolon";
+    if (role && strcmp(role, "postgres_cluster") == 0)
+        return "stolon";
+    return "";
+}
+
+/* Whether A and B are the same IPv4 or IPv6 address. */
+static int machine_same_ip(const char *a, const char *b)
+{
+    unsigned char x[16], y[16];
+
+    if (inet_pton(AF_INET6, a, x) == 1 && inet_pton(AF_INET6, b, y) == 1)
+        return memcmp(x, y, 16) == 0;
+    if (inet_pton(AF_INET, a, x) == 1 && inet_pton(AF_INET, b, y) == 1)
+        return memcmp(x, y, 4) == 0;
+    return 0;
+}
+
+int api_node_name_is(const char *name, const char *id, const char *ip,
+                     const char *app)
+{
+    size_t idl;
+
+    if (!name || !*name || !id || !*id)
+        return 0;
+    if (strcmp(name, id) == 0)
+        return 1;
+    idl = strlen(id);
+    if (app && *app && strncmp(name, id, idl) == 0 &&
+        strncmp(name + idl, ".vm.", 4) == 0) {
+        const char *rest = name + idl + 4;
+        size_t al = strlen(app);
+
+        if (strncmp(rest, app, al) == 0 && strcmp(rest + al, ".internal") == 0)
+            return 1;
+    }
+    return ip && *ip && machine_same_ip(name, ip);
 }
 
 int api_machine_is_active(const struct api_machine *m)

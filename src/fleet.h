@@ -231,6 +231,9 @@ struct fleet_node {
     char *host_status;   /* ok, unknown, unreachable, "" */
     char *image;         /* config.image */
     char *image_version; /* label fly.version, "" unknown */
+    char *fly_version;   /* label fly.version only (the image tag is
+                            Postgres's version): "" none, NULL not known
+                            (a node from the snapshot cache) */
     char *image_digest;  /* image_ref.digest ("sha256:..."), "" unknown */
     char *config_json;   /* the machine's whole "config" object as compact
                             JSON (api_machine.config_json), copied verbatim
@@ -291,6 +294,14 @@ struct fleet_node {
     struct fleet_volume volume; /* id "" when none is mounted */
 };
 
+/* A machine of the cluster's app and image that is no member. */
+struct fleet_other {
+    char *id;
+    char *kind; /* "barman", "console", "release_command" */
+    char *state;
+    char *region;
+};
+
 /* One issue detected, with what fixes it. */
 struct fleet_issue {
     enum fleet_issue_kind kind;
@@ -308,7 +319,8 @@ struct fleet_cluster {
 
     char *name;           /* the app name */
     char *primary_region; /* PRIMARY_REGION of the machines, "" unknown */
-    char *flavor;         /* "flex" (repmgr), "stolon", "" */
+    char *flavor;         /* api_machine_flavor(): "flex" (repmgr),
+                             "stolon", "" */
     char *image_version;  /* the primary's (else most common) fly.version */
     int mixed_versions;   /* nodes run different image versions */
 
@@ -317,6 +329,10 @@ struct fleet_cluster {
     size_t n_nodes;
     struct fleet_volume *spare_volumes; /* volumes no node mounts */
     size_t n_spare_volumes;
+    /* Machines of the Postgres image that are no member: listed apart,
+     * never in quorum, never "unreachable" (api_machine_non_member). */
+    struct fleet_other *others;
+    size_t n_others;
 
     /* Derived (derive_cluster). */
     enum fleet_verdict verdict;
@@ -401,6 +417,12 @@ struct fleet_model *fleet_model_new(const char *context, const char *org);
 void fleet_model_free(struct fleet_model *m);
 /* Frees what C / N / V own (not C, N, V themselves); zeroed is fine. */
 void fleet_cluster_clear(struct fleet_cluster *c);
+/* Frees C's list of machines that are no member, and empties it. */
+void fleet_others_clear(struct fleet_cluster *c);
+/* Whether NAME (repmgr node_name, application_name) names node N of C,
+ * whatever the image version (api_node_name_is). */
+int fleet_node_named(const struct fleet_cluster *c, const struct fleet_node *n,
+                     const char *name);
 void fleet_node_clear(struct fleet_node *n);
 void fleet_volume_clear(struct fleet_volume *v);
 void fleet_issue_clear(struct fleet_issue *i);

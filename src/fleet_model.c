@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/api.h"
 #include "src/fleet.h"
 #include "src/xmalloc.h"
 
@@ -171,8 +172,30 @@ void fleet_node_clear(struct fleet_node *n)
     free(n->slots);
     free(n->probe.reason);
     free(n->repl_state);
+    free(n->fly_version);
     fleet_volume_clear(&n->volume);
     memset(n, 0, sizeof *n);
+}
+
+int fleet_node_named(const struct fleet_cluster *c, const struct fleet_node *n,
+                     const char *name)
+{
+    return api_node_name_is(name, n->id, n->private_ip, c->name);
+}
+
+void fleet_others_clear(struct fleet_cluster *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n_others; i++) {
+        free(c->others[i].id);
+        free(c->others[i].kind);
+        free(c->others[i].state);
+        free(c->others[i].region);
+    }
+    free(c->others);
+    c->others = NULL;
+    c->n_others = 0;
 }
 
 void fleet_cluster_clear(struct fleet_cluster *c)
@@ -189,6 +212,7 @@ void fleet_cluster_clear(struct fleet_cluster *c)
     for (i = 0; i < c->n_spare_volumes; i++)
         fleet_volume_clear(&c->spare_volumes[i]);
     free(c->spare_volumes);
+    fleet_others_clear(c);
     free(c->role_map);
     for (i = 0; i < c->n_issues; i++)
         fleet_issue_clear(&c->issues[i]);

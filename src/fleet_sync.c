@@ -121,6 +121,10 @@ static void fleet_node_from_machine(struct fleet_node *n,
 #undef FLEET_SET
     free(n->image_version);
     n->image_version = fleet_image_version(m);
+    free(n->fly_version);
+    n->fly_version = x_strdup(api_machine_label(m, "fly.version")
+                                  ? api_machine_label(m, "fly.version")
+                                  : "");
     n->cpus = m->config.guest.cpus;
     n->memory_mb = m->config.guest.memory_mb;
     n->created_at_ms = m->created_at_ms;
@@ -205,6 +209,38 @@ static void fleet_node_init(struct fleet_node *n)
     n->repl_state = x_strdup("");
 }
 
+/* A cluster member: active, of the Postgres image, and neither a barman,
+ * console nor release-command machine (doc/architecture.md). */
+static int fleet_sync_is_member(const struct api_machine *m)
+{
+    return api_machine_is_active(m) && api_machine_is_postgres(m) &&
+           !api_machine_non_member(m);
+}
+
+/* C's list of the app's Postgres-image machines that are no member. */
+static void fleet_sync_others(struct fleet_cluster *c,
+                              const struct api_machine *v, size_t n)
+{
+    size_t i;
+
+    fleet_others_clear(c);
+    for (i = 0; i < n; i++) {
+        const struct api_machine *m = &v[i];
+        const char *kind = api_machine_non_member(m);
+        struct fleet_other *o;
+
+        if (!kind || !api_machine_is_active(m) || !api_machine_is_postgres(m))
+            continue;
+        c->others =
+            x_reallocarray(c->others, c->n_others + 1, sizeof *c->others);
+        o = &c->others[c->n_others++];
+        o->id = x_strdup(m->id);
+        o->kind = x_strdup(kind);
+        o->state = x_strdup(m->state ? m->state : "");
+        o->region = x_strdup(m->region ? m->region : "");
+    }
+}
+
 int fleet_sync_machines(struct fleet *f, struct fleet_app *a,
                         const struct api_machine *v, size_t n)
 {
@@ -215,18 +251,19 @@ int fleet_sync_machines(struct fleet *f, struct fleet_app *a,
     int64_t now = fleet_wall_ms();
 
     for (i = 0; i < n; i++)
-        pg += api_machine_is_active(&v[i]) && api_machine_is_postgres(&v[i]);
+        pg += fleet_sync_is_member(&v[i]);
     if (pg == 0) {
         fleet_sync_drop_cluster(f, a->name);
         return 0;
     }
     c = fleet_sync_cluster(f, a->name, 1);
+    fleet_sync_others(c, v, n);
     nodes = x_calloc(pg, sizeof *nodes);
     for (i = 0; i < n; i++) {
         const struct api_machine *m = &v[i];
         struct fleet_node *nd = &nodes[k];
 
-        if (!api_machine_is_active(m) || !api_machine_is_postgres(m))
+        if (!fleet_sync_is_member(m))
             continue;
         k++;
         fleet_node_init(nd);
@@ -244,10 +281,7 @@ int fleet_sync_machines(struct fleet *f, struct fleet_app *a,
             region = api_machine_env(m, "PRIMARY_REGION");
         if (!c->flavor || !*c->flavor) {
             free(c->flavor);
-            c->flavor = x_strdup(api_machine_is_flex(m) ? "flex"
-                                 : api_machine_label(m, "fly.pg-manager")
-                                     ? api_machine_label(m, "fly.pg-manager")
-                                     : "");
+            c->flavor = x_strdup(api_machine_flavor(m));
         }
     }
     for (j = 0; j < c->n_nodes; j++)
@@ -397,7 +431,7 @@ void fleet_sync_probe(struct fleet *f, struct fleet_app *a, const char *id,
 
         p = &c->nodes[i];
         for (j = 0; a->primary_known && j < a->n_rows; j++)
-            if (strcmp(a->rows[j].app_name, p->id) == 0)
+            if (fleet_node_named(c, p, a->rows[j].app_name))
                 row = &a->rows[j];
         derive_node_lag(p, row, a->primary_known,
                         strcmp(p->id, a->primary_id) == 0, now);
@@ -483,6 +517,10 @@ static uint64_t fleet_sig_cluster(const struct fleet_cluster *c)
     for (i = 0; i < c->n_spare_volumes; i++)
         buf_printf(&b, "%s/%d|", c->spare_volumes[i].id,
                    c->spare_volumes[i].size_gb);
+    buf_printf(&b, "%s|", c->flavor ? c->flavor : "");
+    for (i = 0; i < c->n_others; i++)
+        buf_printf(&b, "%s/%s/%s|", c->others[i].id, c->others[i].kind,
+                   c->others[i].state);
     h = fleet_fnv(buf_str(&b), b.len);
     buf_free(&b);
     return h;

@@ -108,7 +108,7 @@ static cJSON *status_node_json(const struct fleet_node *n, int64_t now_ms)
 
 static cJSON *status_cluster_json(const struct fleet_cluster *c, int64_t now_ms)
 {
-    cJSON *o = cJSON_CreateObject(), *q, *issues, *nodes;
+    cJSON *o = cJSON_CreateObject(), *q, *issues, *nodes, *others;
     size_t i;
 
     cJSON_AddStringToObject(o, "cluster", c->name);
@@ -154,6 +154,17 @@ static cJSON *status_cluster_json(const struct fleet_cluster *c, int64_t now_ms)
     nodes = cJSON_AddArrayToObject(o, "nodes");
     for (i = 0; i < c->n_nodes; i++)
         cJSON_AddItemToArray(nodes, status_node_json(&c->nodes[i], now_ms));
+    /* Machines of the image that are no member (barman, console). */
+    others = cJSON_AddArrayToObject(o, "other_machines");
+    for (i = 0; i < c->n_others; i++) {
+        cJSON *x = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(x, "id", c->others[i].id);
+        cJSON_AddStringToObject(x, "kind", c->others[i].kind);
+        cJSON_AddStringToObject(x, "state", c->others[i].state);
+        cJSON_AddStringToObject(x, "region", c->others[i].region);
+        cJSON_AddItemToArray(others, x);
+    }
     return o;
 }
 
@@ -308,6 +319,9 @@ static void status_table_cluster(const struct fleet_cluster *c, int64_t now_ms,
                        s->reason ? s->reason : "");
         }
     }
+    for (i = 0; i < c->n_others; i++)
+        buf_printf(out, "  not a member: %s %s (%s, %s)\n", c->others[i].kind,
+                   c->others[i].id, c->others[i].state, c->others[i].region);
     if (c->n_issues > 0) {
         buf_puts(out, "  WARNING: following issues were detected\n");
         for (i = 0; i < c->n_issues; i++) {

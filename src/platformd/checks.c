@@ -145,9 +145,13 @@ static int checks_lock(const struct rt_machine *m, const char *name)
 static int checks_member(const struct rt_machine *m, struct pg_conn *c,
                          char **type, int *active, char **cause)
 {
-    char *sql = x_asprintf("SELECT type || ' ' || active::text FROM "
-                           "repmgr.nodes WHERE node_id = %d",
-                           m->repmgr_node_id);
+    /* A stolon image has no repmgr: its role is the server's own. */
+    char *sql = m->no_repmgr
+                    ? x_strdup("SELECT CASE WHEN pg_is_in_recovery() THEN "
+                               "'standby' ELSE 'primary' END || ' true'")
+                    : x_asprintf("SELECT type || ' ' || active::text FROM "
+                                 "repmgr.nodes WHERE node_id = %d",
+                                 m->repmgr_node_id);
     char *v = pgq_value(c, sql, cause);
     char *sp;
 
@@ -364,7 +368,9 @@ static int checks_role(const struct rt_machine *m, char **output)
         return 1;
     }
     pgq_close(c);
-    if (strcmp(type, "primary") == 0)
+    if (strcmp(type, "primary") == 0 && m->no_repmgr)
+        *output = x_strdup("leader"); /* stolon's role check says so */
+    else if (strcmp(type, "primary") == 0)
         *output = x_strdup(active ? "primary" : "zombie");
     else if (strcmp(type, "standby") == 0)
         *output = x_strdup("replica");

@@ -52,7 +52,8 @@ static void main_usage(FILE *f)
         "usage: pgdeck-platformd [--state-dir DIR] [--listen ADDR:PORT]\n"
         "                        [--seed demo] [--enable-faults]\n"
         "                        [--volumes dir|loop] [--day SECONDS]\n"
-        "                        [--no-fsync] [--foreground]\n"
+        "                        [--no-fsync] [--image REF=VERSION]...\n"
+        "                        [--foreground]\n"
         "       pgdeck-platformd --help | --version\n"
         "\n"
         "The local platform: the Fly Machines API on loopback, backed by\n"
@@ -76,8 +77,12 @@ static void main_usage(FILE *f)
         "                     initdb and base backups without sync (a host\n"
         "                     crash can lose their data; nothing else\n"
         "                     changes)\n"
+        "  --image REF=VERSION the registry's image REF carries label\n"
+        "                     fly.version=VERSION (vX.Y.Z or custom);\n"
+        "                     flex images default to %s, stolon\n"
+        "                     (flyio/postgres) to %s\n"
         "  --foreground       do not daemonize\n",
-        MAIN_DEFAULT_LISTEN);
+        MAIN_DEFAULT_LISTEN, ST_FLEX_VERSION, ST_STOLON_VERSION);
 }
 
 static char *main_default_state_dir(void)
@@ -107,6 +112,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
         {"volumes", required_argument, NULL, 'V'},
         {"day", required_argument, NULL, 'd'},
         {"no-fsync", no_argument, NULL, 'N'},
+        {"image", required_argument, NULL, 'I'},
         {"foreground", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'v'},
@@ -171,6 +177,16 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
         case 'N':
             o->no_fsync = 1;
             break;
+        case 'I': {
+            char *why = NULL;
+
+            if (st_image_register(optarg, &why) != 0) {
+                fprintf(stderr, "pgdeck-platformd: %s\n", why);
+                free(why);
+                return 2;
+            }
+            break;
+        }
         case 'f':
             o->foreground = 1;
             break;

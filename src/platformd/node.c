@@ -51,6 +51,9 @@ static int node_start_repmgrd(const struct rt_machine *m, char **cause);
 static int node_restore_active(const struct rt_machine *m);
 static int node_restore(const struct rt_machine *m, char **cause);
 static int node_post_init_ok(const struct rt_machine *m);
+static int node_start_plain(const struct rt_machine *m,
+                            const struct rt_peer *peers, size_t npeers,
+                            char **cause);
 
 static void node_wait_own_record(const struct rt_machine *m, int timeout_ms);
 static int node_sync_credentials(const struct rt_machine *m, char **cause);
@@ -274,7 +277,7 @@ static int node_bootstrap(const struct rt_machine *m, char **cause)
     pgq_close(c);
     if (rc == 0)
         rc = node_sync_credentials(m, cause);
-    if (rc == 0)
+    if (rc == 0 && !m->no_repmgr)
         rc = node_repmgr(m, "repmgr primary register", reg, 60, cause);
     return rc;
 }
@@ -519,7 +522,7 @@ static char *node_find_primary(const struct rt_machine *m,
             struct pg_conn *c;
             char *v;
 
-            if (!p->started || !p->private_ip ||
+            if (!p->started || !p->private_ip || !p->is_postgres ||
                 (p->id && m->id && strcmp(p->id, m->id) == 0) ||
                 (m->private_ip && strcmp(p->private_ip, m->private_ip) == 0))
                 continue;
@@ -572,6 +575,51 @@ static void node_wait_own_record(const struct rt_machine *m, int timeout_ms)
     free(sql);
 }
 
+/*
+ * A stolon image's node, as a plain PostgreSQL without repmgr: the
+ * platform cannot run stolon (doc/architecture.md, "The local platform"),
+ * so it runs one node per cluster, its own primary.
+ */
+static int node_start_plain(const struct rt_machine *m,
+                            const struct rt_peer *peers, size_t npeers,
+                            char **cause)
+{
+    int rc;
+
+    if (!node_has_file(m, "PG_VERSION")) {
+        char *data = rt_data_dir(m), *primary;
+        int started = 0;
+
+        proc_rmtree(data);
+        free(data);
+        primary = node_find_primary(m, peers, npeers, 0, &started);
+        if (primary) {
+            free(primary);
+            if (cause)
+                *cause = x_strdup("a stolon replica cannot run here: the "
+                                  "platform runs a stolon image as one plain "
+                                  "PostgreSQL, without stolon");
+            return -1;
+        }
+        rc = node_initdb(m, cause);
+        if (rc == 0)
+            rc = nodeconf_write_data(m, cause);
+        if (rc == 0)
+            rc = node_pg_start(m, cause);
+        if (rc == 0)
+            rc = node_bootstrap(m, cause);
+        return rc;
+    }
+    if (!proc_alive(node_postmaster(m)))
+        node_clear_stale_locks(m);
+    rc = nodeconf_write_data(m, cause);
+    if (rc == 0)
+        rc = node_pg_start(m, cause);
+    if (rc == 0)
+        rc = node_sync_credentials(m, cause);
+    return rc;
+}
+
 static int node_start_repmgrd(const struct rt_machine *m, char **cause)
 {
     char *bin = x_asprintf("%s/repmgrd", PG_BINDIR);
@@ -579,6 +627,13 @@ static int node_start_repmgrd(const struct rt_machine *m, char **cause)
     char *pidf = rt_path(m, "repmgrd.pid");
     const char *argv[] = {bin, "-f", conf, "--daemonize", "-p", pidf, NULL};
     int rc = 0;
+
+    if (m->no_repmgr) {
+        free(bin);
+        free(conf);
+        free(pidf);
+        return 0;
+    }
 
     if (!proc_alive(node_repmgrd_pid(m))) {
         unlink(pidf);
@@ -626,6 +681,8 @@ int node_start(const struct rt_machine *m, const struct rt_peer *peers,
     }
     if (proc_alive(node_postmaster(m)))
         return node_start_repmgrd(m, cause);
+    if (m->no_repmgr)
+        return node_start_plain(m, peers, npeers, cause);
     if (nodeconf_write_volume(m, cause) != 0)
         return -1;
     marker = x_asprintf("%s/.pgdeck-machine", m->volume_path);
@@ -752,7 +809,8 @@ void node_supervise(const struct rt_machine *m)
     static const char *const follow[] = {"standby", "follow", "-W", NULL};
     char *c = NULL;
 
-    if (!proc_alive(node_postmaster(m)) || proc_alive(node_repmgrd_pid(m)))
+    if (m->no_repmgr || !proc_alive(node_postmaster(m)) ||
+        proc_alive(node_repmgrd_pid(m)))
         return;
     /* flex's supervisor restarts repmgrd.  A standby's repmgrd exits when
      * its upstream is gone; then follow whichever node is the primary

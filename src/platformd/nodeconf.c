@@ -3,11 +3,13 @@
  * writes them.
  *
  * In the volume (/data): .pgpass (the passwords, mode 0600) and repmgr.conf
- * (node_name = machine id, conninfo on private_ip:5433).  In the data
+ * (node_name = the machine id, or what flex before v0.0.63 used, see
+ * rt_machine.node_name; conninfo on private_ip:5433).  In the data
  * directory (/data/postgresql): postgresql.internal.conf, regenerated on
  * every boot from guest.memory_mb and the volume size, included from
  * postgresql.conf, and pg_hba.conf.  The node's identity (listen address,
- * socket dir, cluster_name) goes on the postmaster's command line instead,
+ * socket dir, cluster_name = the node_name) goes on the postmaster's command
+ * line instead,
  * because pg_basebackup and pg_rewind copy configuration files between
  * nodes.
  */
@@ -58,7 +60,7 @@ int nodeconf_write_volume(const struct rt_machine *m, char **cause)
         goto out;
 
     buf_printf(&b, "node_id=%d\n", m->repmgr_node_id);
-    buf_printf(&b, "node_name='%s'\n", m->id);
+    buf_printf(&b, "node_name='%s'\n", rt_node_name(m));
     buf_printf(&b,
                "conninfo='host=%s port=%d user=repmgr dbname=repmgr "
                "connect_timeout=2'\n",
@@ -200,6 +202,6 @@ char *nodeconf_pg_opts(const struct rt_machine *m)
 {
     return x_asprintf("-c listen_addresses=%s -c unix_socket_directories=%s "
                       "-c cluster_name=%s%s",
-                      m->private_ip, m->run_dir, m->id,
+                      m->private_ip, m->run_dir, rt_node_name(m),
                       rt_no_fsync() ? " -c fsync=off" : "");
 }

@@ -52,6 +52,13 @@ struct ops_snap *ops_snap_take(const struct st_machine *m, int with_peers)
     s->rt.primary_region = ops_keep(s, st_machine_env(m, "PRIMARY_REGION"));
     s->rt.private_ip = ops_keep(s, m->private_ip);
     s->rt.is_postgres = m->is_postgres;
+    s->rt.no_repmgr = m->pg_flavor == ST_PG_STOLON;
+    {
+        char *nn = st_machine_node_name(m);
+
+        s->rt.node_name = ops_keep(s, nn);
+        free(nn);
+    }
     s->rt.memory_mb = st_machine_memory_mb(m);
     s->rt.cpus = st_machine_cpus(m);
     s->rt.repmgr_node_id = m->repmgr_node_id;
@@ -94,6 +101,7 @@ struct ops_snap *ops_snap_take(const struct st_machine *m, int with_peers)
         rp->id = ops_keep(s, p->id);
         rp->private_ip = ops_keep(s, p->private_ip);
         rp->repmgr_node_id = p->repmgr_node_id;
+        rp->is_postgres = p->is_postgres;
         rp->started = strcmp(p->state, "started") == 0;
     }
     return s;

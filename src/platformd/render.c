@@ -6,7 +6,6 @@
 #include "src/platformd/ids.h"
 #include "src/platformd/render.h"
 
-#define RENDER_FLEX_VERSION "v0.0.66"
 #define RENDER_PG_VERSION "15"
 
 static void render_time(cJSON *o, const char *key, long long ms, int with_ms)
@@ -28,12 +27,19 @@ static void render_str(cJSON *o, const char *key, const char *v)
 cJSON *render_labels(const struct st_machine *m)
 {
     cJSON *l = cJSON_CreateObject();
+    const char *pgv = m->img_tag && m->img_tag[0] >= '0' && m->img_tag[0] <= '9'
+                          ? m->img_tag
+                          : RENDER_PG_VERSION;
 
-    if (m->is_postgres) {
+    /* As the images' Dockerfiles label them: flex adds fly.pg-manager,
+     * stolon (postgres-ha) has none. */
+    if (m->pg_flavor != ST_PG_NONE) {
         cJSON_AddStringToObject(l, "fly.app_role", "postgres_cluster");
-        cJSON_AddStringToObject(l, "fly.pg-manager", "repmgr");
-        cJSON_AddStringToObject(l, "fly.pg-version", RENDER_PG_VERSION);
-        cJSON_AddStringToObject(l, "fly.version", RENDER_FLEX_VERSION);
+        if (m->pg_flavor == ST_PG_FLEX)
+            cJSON_AddStringToObject(l, "fly.pg-manager", "repmgr");
+        cJSON_AddStringToObject(l, "fly.pg-version", pgv);
+        cJSON_AddStringToObject(l, "fly.version",
+                                m->img_version ? m->img_version : "");
     }
     return l;
 }

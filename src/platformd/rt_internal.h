@@ -135,6 +135,8 @@ const char *rt_shim_dir(void);
 /* Owned paths of a machine's files. */
 char *rt_path(const struct rt_machine *m, const char *name);
 char *rt_data_dir(const struct rt_machine *m);
+/* M's repmgr node_name (rt_machine.node_name), the machine id without one. */
+const char *rt_node_name(const struct rt_machine *m);
 /* The environment of a Postgres machine's programs (NULL-terminated,
  * owned: free with rt_env_free). */
 char **rt_env(const struct rt_machine *m);

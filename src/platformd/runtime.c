@@ -130,6 +130,11 @@ char *rt_data_dir(const struct rt_machine *m)
     return x_asprintf("%s/postgresql", m->volume_path ? m->volume_path : "");
 }
 
+const char *rt_node_name(const struct rt_machine *m)
+{
+    return m->node_name && *m->node_name ? m->node_name : m->id;
+}
+
 char **rt_env(const struct rt_machine *m)
 {
     char **env = x_calloc(16, sizeof(char *));

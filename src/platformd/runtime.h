@@ -37,7 +37,13 @@ struct rt_machine {
     const char *region;         /* e.g. "iad" */
     const char *primary_region; /* env PRIMARY_REGION, or NULL */
     const char *private_ip;     /* 127.x.y.z, unique on this host */
-    int is_postgres;            /* image repository flyio/postgres-flex */
+    int is_postgres;            /* a Postgres node (flex or stolon image;
+                                   not barman, not a console) */
+    int no_repmgr;              /* a stolon image: a plain PostgreSQL, no
+                                   repmgr (the platform runs no stolon) */
+    const char *node_name;      /* repmgr node_name: the machine id, or on
+                                   flex before v0.0.63 its private IP (or
+                                   hostname on v0.0.59) */
     int memory_mb;              /* guest.memory_mb */
     int cpus;                   /* guest.cpus */
     int repmgr_node_id;         /* stable, unique within the app, >= 1 */
@@ -63,7 +69,8 @@ struct rt_peer {
     const char *id;
     const char *private_ip;
     int repmgr_node_id;
-    int started; /* its state is "started" */
+    int started;     /* its state is "started" */
+    int is_postgres; /* a Postgres node (rt_machine.is_postgres) */
 };
 
 /*

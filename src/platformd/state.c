@@ -197,6 +197,92 @@ struct st_event *st_machine_event(struct st_machine *m, const char *type,
     return e;
 }
 
+/* The registry's images named by --image, and their fly.version. */
+static struct st_image {
+    char *ref;
+    char *version;
+} * st_images;
+static size_t st_nimages;
+
+/* VERSION as "vX.Y.Z" into V[3]; 0, or -1 when it is not one. */
+static int st_version_parse(const char *version, long v[3])
+{
+    const char *p = version;
+    char *end;
+    int i;
+
+    if (!p || *p != 'v')
+        return -1;
+    p++;
+    for (i = 0; i < 3; i++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v[i] = strtol(p, &end, 10);
+        p = end;
+        if (i < 2 && *p++ != '.')
+            return -1;
+    }
+    return *p ? -1 : 0;
+}
+
+int st_image_register(const char *arg, char **cause)
+{
+    const char *eq = strrchr(arg, '=');
+    long v[3];
+
+    if (!eq || eq == arg) {
+        *cause = x_asprintf("--image takes REF=VERSION, not '%s'", arg);
+        return -1;
+    }
+    if (strcmp(eq + 1, "custom") != 0 && st_version_parse(eq + 1, v) != 0) {
+        *cause = x_asprintf("--image %s: the version must be vX.Y.Z or "
+                            "custom",
+                            arg);
+        return -1;
+    }
+    st_images = x_reallocarray(st_images, st_nimages + 1, sizeof *st_images);
+    st_images[st_nimages].ref = x_strndup(arg, (size_t)(eq - arg));
+    st_images[st_nimages].version = x_strdup(eq + 1);
+    st_nimages++;
+    return 0;
+}
+
+/* The fly.version label of IMAGE (split into M already): a registered one
+ * (the full reference, or repository:tag), else the flavour's default. */
+static const char *st_image_version(const struct st_machine *m,
+                                    const char *image)
+{
+    size_t i;
+
+    for (i = 0; i < st_nimages; i++) {
+        const char *ref = st_images[i].ref;
+        size_t rl = strlen(m->img_repository);
+
+        if (strcmp(ref, image) == 0 ||
+            (strncmp(ref, m->img_repository, rl) == 0 && ref[rl] == ':' &&
+             strcmp(ref + rl + 1, m->img_tag) == 0))
+            return st_images[i].version;
+    }
+    if (m->pg_flavor == ST_PG_FLEX)
+        return ST_FLEX_VERSION;
+    if (m->pg_flavor == ST_PG_STOLON)
+        return ST_STOLON_VERSION;
+    return "";
+}
+
+char *st_machine_node_name(const struct st_machine *m)
+{
+    long v[3];
+
+    if (m->pg_flavor != ST_PG_FLEX ||
+        st_version_parse(m->img_version, v) != 0 ||
+        (v[0] > 0 || v[1] > 0 || v[2] >= 63))
+        return x_strdup(m->id);
+    if (v[2] == 59)
+        return x_asprintf("%s.vm.%s.internal", m->id, m->app);
+    return x_strdup(m->private_ip ? m->private_ip : m->id);
+}
+
 static void st_image_split(struct st_machine *m, const char *image)
 {
     char *s = x_strdup(image ? image : "");
@@ -250,18 +336,35 @@ static void st_image_split(struct st_machine *m, const char *image)
         repo = x_strdup(rest);
     m->img_registry = x_strdup(registry);
     m->img_repository = repo;
-    m->is_postgres = strcmp(repo, "flyio/postgres-flex") == 0;
+    if (strcmp(repo, "flyio/postgres-flex") == 0 ||
+        strcmp(repo, "flyio/postgres-flex-timescaledb") == 0)
+        m->pg_flavor = ST_PG_FLEX;
+    else if (strcmp(repo, "flyio/postgres") == 0 ||
+             strcmp(repo, "flyio/postgres-timescaledb") == 0)
+        m->pg_flavor = ST_PG_STOLON;
+    else
+        m->pg_flavor = ST_PG_NONE;
+    free(m->img_version);
+    m->img_version = x_strdup(st_image_version(m, image ? image : ""));
     free(s);
 }
 
 void st_machine_set_config(struct st_machine *m, cJSON *config)
 {
     const cJSON *image;
+    const char *barman;
 
     cJSON_Delete(m->config);
     m->config = config;
     image = cJSON_GetObjectItemCaseSensitive(config, "image");
     st_image_split(m, cJSON_IsString(image) ? image->valuestring : "");
+    /* A barman machine runs barman, a console its init.exec (sleep):
+     * neither is a Postgres node, though both use the image. */
+    barman = st_machine_env(m, "IS_BARMAN");
+    m->is_postgres =
+        m->pg_flavor != ST_PG_NONE && !(barman && *barman) &&
+        !cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(config, "init"), "exec");
 }
 
 void st_machine_set_checks(struct st_machine *m, const struct st_check *checks,
@@ -434,6 +537,7 @@ void st_machine_free(struct st_machine *m)
     free(m->img_repository);
     free(m->img_tag);
     free(m->img_digest);
+    free(m->img_version);
     st_machine_set_checks(m, NULL, 0);
     st_lease_clear(m);
     free(m->create_nonce);

@@ -133,8 +133,12 @@ struct st_machine {
     char *state;
     char *instance_id;
     char *private_ip;
-    cJSON *config; /* owned; never NULL */
-    int is_postgres;
+    cJSON *config;     /* owned; never NULL */
+    int is_postgres;   /* a Postgres image that runs a node: not a barman
+                          machine (env IS_BARMAN) nor one whose init.exec
+                          replaces the image's command (a console) */
+    int pg_flavor;     /* ST_PG_NONE, ST_PG_FLEX, ST_PG_STOLON (image) */
+    char *img_version; /* the image's fly.version label, "" for none */
     char *img_registry;
     char *img_repository;
     char *img_tag;
@@ -224,6 +228,29 @@ void st_volume_add(struct st_volume *v);
 
 /* A new machine record with defaults: state "created", no config. */
 struct st_machine *st_machine_new(void);
+
+/* The flavours of Postgres image the platform knows (doc/architecture.md,
+ * "The local platform"). */
+#define ST_PG_NONE 0
+#define ST_PG_FLEX 1   /* flyio/postgres-flex[-timescaledb]: repmgr */
+#define ST_PG_STOLON 2 /* flyio/postgres[-timescaledb]: run without repmgr */
+/* The fly.version of flex and stolon images not named by --image. */
+#define ST_FLEX_VERSION "v0.0.66"
+#define ST_STOLON_VERSION "v0.0.41"
+
+/*
+ * Registers ARG, "REF=VERSION" (--image): the registry's image REF (a
+ * config.image, or REPOSITORY:TAG) carries label fly.version=VERSION
+ * ("vX.Y.Z" or "custom").  Called before any machine is loaded.  Returns 0,
+ * or -1 with *CAUSE.
+ */
+int st_image_register(const char *arg, char **cause);
+/*
+ * repmgr's node_name for M, owned: the machine id from flex v0.0.63; the
+ * <id>.vm.<app>.internal hostname on v0.0.59; the private IP on every
+ * other older version.
+ */
+char *st_machine_node_name(const struct st_machine *m);
 
 /* Sets the state (copied) and updated_at. */
 void st_machine_set_state(struct st_machine *m, const char *state);

@@ -172,6 +172,7 @@ static int tm_start(int i, char **cause)
         peers[n].private_ip = tm[k].ip;
         peers[n].repmgr_node_id = tm[k].m.repmgr_node_id;
         peers[n].started = tm[k].started;
+        peers[n].is_postgres = 1;
         n++;
     }
     rc = rt_start(&tm[i].m, peers, n, cause);

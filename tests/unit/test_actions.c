@@ -194,8 +194,9 @@ static void check_streaming(const struct plan *p, size_t i, const char *primary,
 {
     const struct plan_step *s = step_at(p, i);
     char *path = x_asprintf("/apps/${app}/machines/%s/exec", primary);
+    /* By every name flex gives it: the id first (from v0.0.63). */
     char *sql =
-        x_asprintf("application_name = '%s' and state = 'streaming'", replica);
+        x_asprintf("application_name in ('%s', '%s.vm.", replica, replica);
     cJSON *b = body_of(s);
     const cJSON *cmd = get(b, "command");
 
@@ -792,7 +793,7 @@ START_TEST(test_replica_remove)
     b = body_of(s);
     ck_assert_ptr_nonnull(
         strstr(cJSON_GetArrayItem(get(b, "command"), 8)->valuestring,
-               "node_name = '${node}'"));
+               "node_name in ('" R2 "', '" R2 ".vm."));
     cJSON_Delete(b);
     s = step_at(p, 3);
     check_exec(s, un, 60);

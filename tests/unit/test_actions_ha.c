@@ -187,10 +187,23 @@ START_TEST(test_checklist_bad)
     a.memory_mb = 4096;
     refused_at(c, &a, 3, "between 256 and 2048 MB");
     a.memory_mb = 0;
-    /* Not postgres-flex. */
+    /* A flavour not known: the checklist's line.  A stolon cluster is
+     * refused before any checklist, as every plan on it. */
+    free(c->flavor);
+    c->flavor = x_strdup("");
+    refused_at(c, &a, 4, "of no known flavor, not postgres-flex");
     free(c->flavor);
     c->flavor = x_strdup("stolon");
-    refused_at(c, &a, 4, "\"stolon\", not postgres-flex");
+    {
+        struct action_preflight pf;
+        struct plan *p = (struct plan *)1;
+
+        ck_assert_int_eq(action_build(c, &a, PID, &p, &pf), -1);
+        ck_assert_ptr_null(p);
+        ck_assert_uint_eq(pf.n_checks, 0);
+        ck_assert(has(pf.reason, "is a stolon cluster"));
+        action_preflight_clear(&pf);
+    }
     free(c->flavor);
     c->flavor = x_strdup("flex");
     cluster_free(c);

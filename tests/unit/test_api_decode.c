@@ -815,6 +815,70 @@ START_TEST(test_machine_lookups)
 }
 END_TEST
 
+/* Members, machines of the image that are no member, flavours and every
+ * name flex gives a node, on a machines list (api-seeds/pg_image_kinds.json:
+ * flex v0.0.66 and v0.0.62, barman, console, release command, stolon). */
+START_TEST(test_machine_kinds)
+{
+    static const char *const kinds[] = {
+        NULL, NULL, "barman", "console", "release_command", NULL};
+    static const char *const flavors[] = {"flex", "flex", "flex",
+                                          "flex", "flex", "stolon"};
+    char *path = x_asprintf("%s/tests/fixtures/api-seeds/pg_image_kinds.json",
+                            unit_srcdir());
+    struct buf b = BUF_INIT;
+    char chunk[4096], *cause = NULL;
+    struct api_machine *v;
+    size_t n, i;
+    FILE *f = fopen(path, "rb");
+
+    ck_assert_msg(f, "cannot open %s", path);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    free(path);
+    ck_assert_int_eq(api_machines_decode(b.data, b.len, &v, &n, &cause), 0);
+    ck_assert_uint_eq(n, 6);
+    for (i = 0; i < n; i++) {
+        const char *k = api_machine_non_member(&v[i]);
+
+        ck_assert_int_eq(api_machine_is_postgres(&v[i]), 1);
+        if (kinds[i])
+            ck_assert_str_eq(k, kinds[i]);
+        else
+            ck_assert_ptr_null(k);
+        ck_assert_str_eq(api_machine_flavor(&v[i]), flavors[i]);
+    }
+    /* The v0.0.62 node: its private IP, written another way, names it. */
+    ck_assert(
+        api_node_name_is("3d8d9e1c4b2a71", v[1].id, v[1].private_ip, "old-db"));
+    ck_assert(api_node_name_is("fdaa:0:1a2b:a7b:8c:ab12:cd34:3", v[1].id,
+                               v[1].private_ip, "old-db"));
+    ck_assert(api_node_name_is("fdaa:0000:1a2b:a7b:8c:ab12:cd34:0003", v[1].id,
+                               v[1].private_ip, "old-db"));
+    ck_assert(api_node_name_is("3d8d9e1c4b2a71.vm.old-db.internal", v[1].id,
+                               v[1].private_ip, "old-db"));
+    /* Not another node's IP, id or hostname, nor another app's. */
+    ck_assert(!api_node_name_is("fdaa:0:1a2b:a7b:8c:ab12:cd34:2", v[1].id,
+                                v[1].private_ip, "old-db"));
+    ck_assert(!api_node_name_is("148e21ea7d0589", v[1].id, v[1].private_ip,
+                                "old-db"));
+    ck_assert(!api_node_name_is("3d8d9e1c4b2a71.vm.other-db.internal", v[1].id,
+                                v[1].private_ip, "old-db"));
+    ck_assert(!api_node_name_is("3d8d9e1c4b2a71.vm.old-db.internal.x", v[1].id,
+                                v[1].private_ip, "old-db"));
+    ck_assert(!api_node_name_is("", v[1].id, v[1].private_ip, "old-db"));
+    ck_assert(api_node_name_is("3d8d9e1c4b2a71", v[1].id, NULL, NULL));
+    /* The IPv4 of the local platform compares as an address too. */
+    ck_assert(api_node_name_is("127.36.129.3", "6f09563067c10a", "127.36.129.3",
+                               "a"));
+    ck_assert(!api_node_name_is("127.36.129.30", "6f09563067c10a",
+                                "127.36.129.3", "a"));
+    api_machines_free(v, n);
+    buf_free(&b);
+}
+END_TEST
+
 /* config_json is the "config" object, whole and verbatim, as compact JSON:
  * it parses back to the same value as the body's config (every field,
  * also those no struct holds), and it is "" without a config. */
@@ -935,6 +999,7 @@ static Suite *api_decode_suite(void)
     tcase_add_test(tc, test_bounds);
     tcase_add_test(tc, test_counted_buffer);
     tcase_add_test(tc, test_machine_lookups);
+    tcase_add_test(tc, test_machine_kinds);
     tcase_add_test(tc, test_config_json);
     tcase_add_test(tc, test_every_fixture_listed);
     tcase_set_timeout(tc, 60);
