@@ -47,6 +47,8 @@ static void checks_vm(const struct rt_machine *m, struct checks_suite *s);
 static void checks_pressure(struct checks_suite *s, const char *name);
 static int checks_pg(const struct rt_machine *m, char **output);
 static int checks_role(const struct rt_machine *m, char **output);
+static int checks_readonly_sql(const struct rt_machine *m, int on,
+                               char **cause);
 
 static long long checks_ns(void)
 {
@@ -427,10 +429,14 @@ const char *rt_role(const struct rt_machine *m)
     return role;
 }
 
-int rt_set_readonly(const struct rt_machine *m, int on, char **cause)
+int rt_quarantined(const struct rt_machine *m)
 {
-    struct pg_conn *c;
-    char *lock, *list;
+    return m->volume_path && checks_lock(m, "zombie.lock");
+}
+
+int rt_quarantine(const struct rt_machine *m, int on, char **cause)
+{
+    char *lock;
     int rc = 0;
 
     if (!m->volume_path) {
@@ -438,13 +444,64 @@ int rt_set_readonly(const struct rt_machine *m, int on, char **cause)
             *cause = x_strdup("the machine has no volume");
         return -1;
     }
-    c = pgq_local(m, "postgres", cause);
+    lock = x_asprintf("%s/zombie.lock", m->volume_path);
+    if (on)
+        rc = runas_write_file(lock, m->id, 0600, cause);
+    else if (unlink(lock) != 0 && errno != ENOENT) {
+        if (cause)
+            *cause =
+                x_asprintf("failed to remove zombie lock: %s", strerror(errno));
+        rc = -1;
+    }
+    free(lock);
+    if (rc == 0 && (on || !checks_lock(m, "readonly.lock")))
+        rc = checks_readonly_sql(m, on, cause);
+    return rc;
+}
+
+/* Every database of M but repmgr (repmgrd must keep writing its own)
+ * read-only (ON) or not.  0 or -1 with *cause. */
+static int checks_readonly_sql(const struct rt_machine *m, int on, char **cause)
+{
+    struct pg_conn *c = pgq_local(m, "postgres", cause);
+    char *list = NULL;
+    int rc;
+
     if (!c)
         return -1;
-    lock = x_asprintf("%s/readonly.lock", m->volume_path);
     /* This session itself starts read-only once the rule is on. */
     rc = pgq_exec(c, "SET default_transaction_read_only = off", cause);
-    if (rc == 0 && on) {
+    if (rc == 0)
+        list = pgq_value(
+            c,
+            on ? "SELECT string_agg(format('ALTER DATABASE %I SET "
+                 "default_transaction_read_only = on', datname), '; ') FROM "
+                 "pg_database WHERE NOT datistemplate AND datname <> 'repmgr'"
+               : "SELECT string_agg(format('ALTER DATABASE %I RESET "
+                 "default_transaction_read_only', datname), '; ') FROM "
+                 "pg_database WHERE NOT datistemplate AND datname <> 'repmgr'",
+            cause);
+    if (!list)
+        rc = -1;
+    if (rc == 0)
+        rc = pgq_exec(c, list, cause);
+    free(list);
+    pgq_close(c);
+    return rc;
+}
+
+int rt_set_readonly(const struct rt_machine *m, int on, char **cause)
+{
+    char *lock;
+    int rc = 0;
+
+    if (!m->volume_path) {
+        if (cause)
+            *cause = x_strdup("the machine has no volume");
+        return -1;
+    }
+    lock = x_asprintf("%s/readonly.lock", m->volume_path);
+    if (on) {
         char stamp[64];
         time_t now = time(NULL);
         struct tm tm;
@@ -453,33 +510,16 @@ int rt_set_readonly(const struct rt_machine *m, int on, char **cause)
         strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S +0000 UTC\n", &tm);
         rc = runas_write_file(lock, stamp, 0644, cause);
     }
-    /* Every database but repmgr (repmgrd must keep writing its own). */
-    list = rc != 0 ? NULL
-                   : pgq_value(c,
-                               on ? "SELECT string_agg(format('ALTER DATABASE "
-                                    "%I SET default_transaction_read_only = "
-                                    "on', datname), '; ') FROM pg_database "
-                                    "WHERE NOT datistemplate AND datname <> "
-                                    "'repmgr'"
-                                  : "SELECT string_agg(format('ALTER DATABASE "
-                                    "%I RESET default_transaction_read_only', "
-                                    "datname), '; ') FROM pg_database WHERE "
-                                    "NOT datistemplate AND datname <> "
-                                    "'repmgr'",
-                               cause);
-    if (!list)
-        rc = -1;
-    if (rc == 0)
-        rc = pgq_exec(c, list, cause);
+    /* A quarantined primary stays read-only when the disk rule lets go. */
+    if (rc == 0 && (on || !checks_lock(m, "zombie.lock")))
+        rc = checks_readonly_sql(m, on, cause);
     if (rc == 0 && !on && unlink(lock) != 0 && errno != ENOENT) {
         if (cause)
             *cause = x_asprintf("failed to remove readonly lock: %s",
                                 strerror(errno));
         rc = -1;
     }
-    free(list);
     free(lock);
-    pgq_close(c);
     return rc;
 }
 

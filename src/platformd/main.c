@@ -53,7 +53,8 @@ static void main_usage(FILE *f)
         "                        [--seed demo] [--enable-faults]\n"
         "                        [--volumes dir|loop] [--day SECONDS]\n"
         "                        [--no-fsync] [--image REF=VERSION]...\n"
-        "                        [--foreground]\n"
+        "                        [--flex-monitor K=SECONDS,...] "
+        "[--foreground]\n"
         "       pgdeck-platformd --help | --version\n"
         "\n"
         "The local platform: the Fly Machines API on loopback, backed by\n"
@@ -81,6 +82,11 @@ static void main_usage(FILE *f)
         "                     fly.version=VERSION (vX.Y.Z or custom);\n"
         "                     flex images default to %s, stolon\n"
         "                     (flyio/postgres) to %s\n"
+        "  --flex-monitor K=S,... postgres-flex's monitor on primaries, "
+        "in\n"
+        "                     seconds: cluster (screening, 300), dead\n"
+        "                     (dead-member check, 3600), dead-after\n"
+        "                     (43200), slots (3600), slot-after (43200)\n"
         "  --foreground       do not daemonize\n",
         MAIN_DEFAULT_LISTEN, ST_FLEX_VERSION, ST_STOLON_VERSION);
 }
@@ -113,6 +119,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
         {"day", required_argument, NULL, 'd'},
         {"no-fsync", no_argument, NULL, 'N'},
         {"image", required_argument, NULL, 'I'},
+        {"flex-monitor", required_argument, NULL, 'M'},
         {"foreground", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'v'},
@@ -185,6 +192,18 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
                 free(why);
                 return 2;
             }
+            break;
+        }
+        case 'M': {
+            struct rt_flexmon_cfg cfg = *rt_flexmon_current();
+            char *why = NULL;
+
+            if (rt_flexmon_parse(optarg, &cfg, &why) != 0) {
+                fprintf(stderr, "pgdeck-platformd: --flex-monitor: %s\n", why);
+                free(why);
+                return 2;
+            }
+            rt_flexmon_config(&cfg);
             break;
         }
         case 'f':

@@ -135,6 +135,8 @@ static void monitor_probe(struct monitor_item *it)
     }
     if (it->alive && it->snap->rt.is_postgres && is_primary)
         monitor_disk_rule(it);
+    if (it->alive && it->snap->rt.is_postgres)
+        rt_flexmon_tick(&it->snap->rt, ids_now_ms());
     pthread_mutex_unlock(&it->m->rtmu);
 }
 

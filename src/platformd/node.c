@@ -308,6 +308,15 @@ static int node_sync_credentials(const struct rt_machine *m, char **cause)
     return rc;
 }
 
+int node_unregister(const struct rt_machine *m, int node_id, char **cause)
+{
+    char id[48];
+    const char *args[] = {"standby", "unregister", id, NULL};
+
+    (void)snprintf(id, sizeof id, "--node-id=%d", node_id);
+    return node_repmgr(m, "repmgr standby unregister", args, 30, cause);
+}
+
 void node_console(const struct rt_machine *m, const char *fmt, ...)
 {
     char *path = rt_path(m, "console.log"), *line, *msg;

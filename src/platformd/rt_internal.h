@@ -171,6 +171,14 @@ void node_crash(const struct rt_machine *m);
 /* Appends a line (printf FMT) to the machine's console log,
  * <run_dir>/console.log, where flex's own output goes, and to the daemon's
  * log. */
+/* repmgr standby unregister --node-id=NODE_ID, run on M as postgres. */
+int node_unregister(const struct rt_machine *m, int node_id, char **cause);
+/* flex's Quarantine (ON) or its lifting: zombie.lock on the volume and
+ * every database read-only, or neither (unless the disk-capacity rule's
+ * readonly.lock holds). */
+int rt_quarantine(const struct rt_machine *m, int on, char **cause);
+/* 1 when M's volume has zombie.lock. */
+int rt_quarantined(const struct rt_machine *m);
 void node_console(const struct rt_machine *m, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int node_alive(const struct rt_machine *m);

@@ -169,4 +169,40 @@ void rt_shutdown(void);
 void rt_set_no_fsync(int on);
 int rt_no_fsync(void);
 
+/* ---- flex's monitor on a primary (flexmon.c) ---- */
+
+/* Its periods and thresholds, in seconds (defaults as flex's: 300, 3600,
+ * 43200, 3600, 43200). */
+struct rt_flexmon_cfg {
+    int cluster_s;    /* cluster-state screening */
+    int dead_check_s; /* dead-member check */
+    int dead_after_s; /* a member unreachable that long is unregistered */
+    int slot_check_s; /* replication-slot check */
+    int slot_after_s; /* a slot inactive that long is dropped */
+};
+
+void rt_flexmon_config(const struct rt_flexmon_cfg *cfg);
+/* Sets in CFG the KEY=SECONDS of SPEC ("cluster=60,dead-after=30"; keys
+ * cluster, dead, dead-after, slots, slot-after; 1 to 604800 s).  0, or -1
+ * with *why naming the bad part. */
+int rt_flexmon_parse(const char *spec, struct rt_flexmon_cfg *cfg, char **why);
+const struct rt_flexmon_cfg *rt_flexmon_current(void);
+
+/* Runs what is due of the three monitors on machine M at NOW (Unix ms),
+ * when repmgr registers it as the primary.  The supervision thread only,
+ * with M's runtime lock held. */
+void rt_flexmon_tick(const struct rt_machine *m, long long now);
+
+enum {
+    RT_FLEXMON_PRIMARY,   /* a majority follows it */
+    RT_FLEXMON_UNDECIDED, /* no majority either way: quarantine */
+    RT_FLEXMON_ZOMBIE     /* a majority follows another: quarantine */
+};
+
+/* flex's ZombieDiagnosis: MEMBERS registered voters with the primary,
+ * ACTIVE of them answered (the primary counts), CONFLICTS follow another
+ * primary, TOP_CONFLICT of them the same one. */
+int rt_flexmon_diagnose(int members, int active, int conflicts,
+                        int top_conflict);
+
 #endif

@@ -21,6 +21,7 @@
 #include "src/platformd/parse.h"
 #include "src/platformd/render.h"
 #include "src/platformd/route.h"
+#include "src/platformd/runtime.h"
 #include "src/platformd/secrets.h"
 #include "src/platformd/state.h"
 
@@ -511,6 +512,45 @@ START_TEST(test_secrets)
 }
 END_TEST
 
+/* flex's ZombieDiagnosis and the --flex-monitor spec. */
+START_TEST(test_flexmon)
+{
+    struct rt_flexmon_cfg cfg = {300, 3600, 43200, 3600, 43200};
+    char *why = NULL;
+
+    ck_assert_int_eq(rt_flexmon_diagnose(1, 1, 0, 0), RT_FLEXMON_PRIMARY);
+    /* Two members, the replica gone: no majority. */
+    ck_assert_int_eq(rt_flexmon_diagnose(2, 1, 0, 0), RT_FLEXMON_UNDECIDED);
+    ck_assert_int_eq(rt_flexmon_diagnose(2, 2, 0, 0), RT_FLEXMON_PRIMARY);
+    /* Three: one down is fine, two down is not. */
+    ck_assert_int_eq(rt_flexmon_diagnose(3, 2, 0, 0), RT_FLEXMON_PRIMARY);
+    ck_assert_int_eq(rt_flexmon_diagnose(3, 1, 0, 0), RT_FLEXMON_UNDECIDED);
+    /* Both replicas follow another: a zombie. */
+    ck_assert_int_eq(rt_flexmon_diagnose(3, 3, 2, 2), RT_FLEXMON_ZOMBIE);
+    /* One conflict with a majority still behind it: undecided. */
+    ck_assert_int_eq(rt_flexmon_diagnose(5, 5, 1, 1), RT_FLEXMON_UNDECIDED);
+
+    ck_assert_int_eq(rt_flexmon_parse("cluster=2,dead-after=15", &cfg, &why),
+                     0);
+    ck_assert_int_eq(cfg.cluster_s, 2);
+    ck_assert_int_eq(cfg.dead_after_s, 15);
+    ck_assert_int_eq(cfg.dead_check_s, 3600);
+    ck_assert_int_eq(rt_flexmon_parse("cluster=0", &cfg, &why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "cluster=0"));
+    free(why);
+    why = NULL;
+    ck_assert_int_eq(rt_flexmon_parse("zombie=5", &cfg, &why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "zombie=5"));
+    free(why);
+    why = NULL;
+    ck_assert_int_eq(rt_flexmon_parse("slots", &cfg, &why), -1);
+    free(why);
+    why = NULL;
+    ck_assert_int_eq(rt_flexmon_parse("slots=5x", &cfg, &why), -1);
+    free(why);
+}
+END_TEST
+
 static Suite *pd_suite(void)
 {
     Suite *s = suite_create("platformd-core");
@@ -534,6 +574,7 @@ static Suite *pd_suite(void)
     tcase_add_test(tc, test_machine_shape);
     tcase_add_test(tc, test_image_split);
     tcase_add_test(tc, test_secrets);
+    tcase_add_test(tc, test_flexmon);
     suite_add_tcase(s, tc);
     return s;
 }
