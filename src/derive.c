@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,7 +261,7 @@ void derive_cluster(struct fleet_cluster *c, const struct derive_limits *lim,
                     int64_t now_ms)
 {
     size_t i;
-    int probed = 0, reachable = 0, read_only = 0, bad = 0;
+    int probed = 0, reachable = 0, read_only = 0, bad = 0, idle = 0;
 
     derive_counts(c);
     derive_issues(c, lim, now_ms);
@@ -282,7 +283,11 @@ void derive_cluster(struct fleet_cluster *c, const struct derive_limits *lim,
         }
         bad |= c->issues[i].severity >= FLEET_SEV_WARN;
     }
-    if (c->n_nodes == 0 || (!probed && c->api.updated_ms == 0))
+    for (i = 0; i < c->n_nodes; i++)
+        idle += derive_idle(&c->nodes[i]);
+    if (c->n_nodes > 0 && (size_t)idle == c->n_nodes)
+        c->verdict = FLEET_VERDICT_IDLE;
+    else if (c->n_nodes == 0 || (!probed && c->api.updated_ms == 0))
         c->verdict = c->n_nodes == 0 && c->api.updated_ms > 0
                          ? FLEET_VERDICT_UNREACHABLE
                          : FLEET_VERDICT_UNKNOWN;
@@ -337,4 +342,34 @@ void derive_format_duration(int64_t ms, char *out, size_t len)
         (void)snprintf(out, len, "%lldh%02lldm", s / 3600, (s % 3600) / 60);
     else
         (void)snprintf(out, len, "%lldd%02lldh", s / 86400, (s % 86400) / 3600);
+}
+
+int derive_transient(const char *state)
+{
+    static const char *const states[] = {"created",  "launching",  "starting",
+                                         "stopping", "restarting", "replacing",
+                                         "updating", "destroying"};
+    size_t i;
+
+    for (i = 0; state && i < sizeof states / sizeof states[0]; i++)
+        if (strcmp(state, states[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int derive_idle(const struct fleet_node *n)
+{
+    cJSON *cfg;
+    int idle;
+
+    if (!n->state ||
+        (strcmp(n->state, "stopped") != 0 &&
+         strcmp(n->state, "suspended") != 0) ||
+        !n->config_json || !strstr(n->config_json, "FLY_SCALE_TO_ZERO"))
+        return 0;
+    cfg = cJSON_Parse(n->config_json);
+    idle = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cfg, "env"), "FLY_SCALE_TO_ZERO"));
+    cJSON_Delete(cfg);
+    return idle;
 }

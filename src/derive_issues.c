@@ -130,7 +130,20 @@ static void derive_node_issues(struct derive_list *l,
     char b[32], t[32];
     size_t i;
 
-    if (n->state && strcmp(n->state, "started") != 0) {
+    if (derive_idle(n)) {
+        derive_add(l, FLEET_ISSUE_MACHINE_NOT_STARTED, FLEET_SEV_INFO, n->id,
+                   FLEET_ACTION_NONE,
+                   x_strdup("nothing: it scaled to zero and starts on the "
+                            "next connection"),
+                   "machine %s is %s: idle (FLY_SCALE_TO_ZERO)", n->id,
+                   n->state);
+    } else if (n->state && derive_transient(n->state)) {
+        derive_add(l, FLEET_ISSUE_MACHINE_NOT_STARTED, FLEET_SEV_INFO, n->id,
+                   FLEET_ACTION_NONE,
+                   x_strdup("wait: the platform is changing it; if it stays, "
+                            "look at its events"),
+                   "machine %s is %s", n->id, n->state);
+    } else if (n->state && strcmp(n->state, "started") != 0) {
         derive_add(l, FLEET_ISSUE_MACHINE_NOT_STARTED, FLEET_SEV_WARN, n->id,
                    FLEET_ACTION_START_MACHINE,
                    x_asprintf("pgdeck restart %s %s", c->name, n->id),

@@ -81,6 +81,8 @@ struct fleet_ring {
 enum fleet_verdict {
     FLEET_VERDICT_UNKNOWN,     /* never fetched yet */
     FLEET_VERDICT_HEALTHY,     /* no warning or critical issue */
+    FLEET_VERDICT_IDLE,        /* every member stopped with FLY_SCALE_TO_ZERO:
+                                  it starts on the next connection */
     FLEET_VERDICT_DEGRADED,    /* a warning/critical issue, writes work */
     FLEET_VERDICT_READ_ONLY,   /* no writable primary: fenced, disk > 90 %,
                                   or none at all */
@@ -430,7 +432,8 @@ void fleet_issue_clear(struct fleet_issue *i);
  * NULL, fresh as of NOW_MS.  Returns 1 when anything changed. */
 int fleet_stale_set(struct fleet_stale *s, const char *reason, int64_t now_ms);
 
-/* Names: "healthy", "degraded", "read-only", "no quorum", "unreachable",
+/* Names: "healthy", "idle", "degraded", "read-only", "no quorum",
+ * "unreachable",
  * "unknown"; "primary", "replica", "unknown"; "streaming", "idle",
  * "catchup", "not streaming", "unknown", "" (NONE); "info", "warning",
  * "critical"; the issue and action names of the X-macros.  Static. */

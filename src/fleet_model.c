@@ -18,7 +18,8 @@ static const char *const fleet_action_names[] = {FLEET_ACTIONS(FLEET_NAME_STR)};
 #undef FLEET_NAME_STR
 
 static const char *const fleet_verdict_names[] = {
-    "unknown", "healthy", "degraded", "read-only", "no quorum", "unreachable"};
+    "unknown",   "healthy",   "idle",       "degraded",
+    "read-only", "no quorum", "unreachable"};
 
 const struct fleet_cluster *fleet_model_cluster(const struct fleet_model *m,
                                                 const char *name)

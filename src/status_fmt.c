@@ -377,7 +377,8 @@ int status_exit_code(const struct fleet_model *m, const char *only)
         if (only && strcmp(only, m->clusters[i].name) != 0)
             continue;
         shown++;
-        if (m->clusters[i].verdict != FLEET_VERDICT_HEALTHY)
+        if (m->clusters[i].verdict != FLEET_VERDICT_HEALTHY &&
+            m->clusters[i].verdict != FLEET_VERDICT_IDLE)
             rc = CLI_EXIT_FAILED;
     }
     if (only && shown == 0)

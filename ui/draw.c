@@ -126,6 +126,7 @@ enum theme_role draw_verdict_role(int verdict)
 {
     switch (verdict) {
     case FLEET_VERDICT_HEALTHY:
+    case FLEET_VERDICT_IDLE:
         return THEME_ROLE_OK;
     case FLEET_VERDICT_DEGRADED:
         return THEME_ROLE_WARN;

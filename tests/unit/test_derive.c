@@ -473,6 +473,51 @@ START_TEST(test_markers_and_formats)
 }
 END_TEST
 
+/* A scale-to-zero cluster stopped is idle, not unreachable, and a machine
+ * the platform is replacing is not to be restarted (audit L2). */
+START_TEST(test_idle_and_transient)
+{
+    static const struct spec idle[] = {
+        {"a", "iad", "stopped", 0, U, "", 0, -1, -1, 10, 0}};
+    static const struct spec moving[] = {
+        {"a", "iad", 0, 1, P, "primary", 0, -1, -1, 10, 0},
+        {"b", "iad", 0, 1, R, "replica", 0, 0, 0, 10, 0},
+        {"c", "iad", "replacing", 0, U, "", 0, -1, -1, 10, 0}};
+    struct fleet_cluster c;
+    struct derive_limits lim;
+    size_t i;
+
+    derive_limits_default(&lim);
+    mk_cluster(&c, idle, 1);
+    c.nodes[0].config_json =
+        x_strdup("{\"env\":{\"FLY_SCALE_TO_ZERO\":\"1h\"}}");
+    derive_cluster(&c, &lim, NOW);
+    ck_assert_str_eq(fleet_verdict_name(c.verdict), "idle");
+    ck_assert(
+        has_issue(&c, FLEET_ISSUE_MACHINE_NOT_STARTED, FLEET_ACTION_NONE));
+    for (i = 0; i < c.n_issues; i++)
+        ck_assert_int_eq(c.issues[i].severity, FLEET_SEV_INFO);
+    fleet_cluster_clear(&c);
+
+    /* The same without FLY_SCALE_TO_ZERO: start it. */
+    mk_cluster(&c, idle, 1);
+    c.nodes[0].config_json = x_strdup("{\"env\":{}}");
+    derive_cluster(&c, &lim, NOW);
+    ck_assert_int_ne(c.verdict, FLEET_VERDICT_IDLE);
+    ck_assert(has_issue(&c, FLEET_ISSUE_MACHINE_NOT_STARTED,
+                        FLEET_ACTION_START_MACHINE));
+    fleet_cluster_clear(&c);
+
+    mk_cluster(&c, moving, 3);
+    derive_cluster(&c, &lim, NOW);
+    ck_assert(
+        has_issue(&c, FLEET_ISSUE_MACHINE_NOT_STARTED, FLEET_ACTION_NONE));
+    ck_assert(!has_issue(&c, FLEET_ISSUE_MACHINE_NOT_STARTED,
+                         FLEET_ACTION_START_MACHINE));
+    fleet_cluster_clear(&c);
+}
+END_TEST
+
 static Suite *derive_suite(void)
 {
     Suite *s = suite_create("derive");
@@ -481,6 +526,7 @@ static Suite *derive_suite(void)
     tcase_add_loop_test(tc, test_verdicts, 0,
                         (int)(sizeof vcases / sizeof vcases[0]));
     tcase_add_test(tc, test_issue_order_and_text);
+    tcase_add_test(tc, test_idle_and_transient);
     tcase_add_loop_test(tc, test_lag, 0,
                         (int)(sizeof lcases / sizeof lcases[0]));
     tcase_add_test(tc, test_role_disagree);
