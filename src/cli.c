@@ -997,8 +997,8 @@ void cli_usage(FILE *out, const char *topic)
         "  3  refused by a pre-flight check (the reason is printed)\n"
         "  4  platform unreachable\n\n"
         "Environment: PGDECK_CONFIG, PGDECK_PLATFORM_DIR, PGDECK_PLATFORMD,\n"
-        "PGDECK_PLATFORMD_LISTEN, PGDECK_THEME_DIR, FLY_API_TOKEN,\n"
-        "FLY_ACCESS_TOKEN, FLY_CONFIG_DIR, FLY_FLAPS_BASE_URL, NO_COLOR,\n"
-        "XDG_CONFIG_HOME, XDG_STATE_HOME.  See pgdeck(1) and "
+        "PGDECK_PLATFORMD_LISTEN, PGDECK_THEME_DIR, FLY_ACCESS_TOKEN,\n"
+        "FLY_API_TOKEN, FLY_CONFIG_DIR, FLY_FLAPS_BASE_URL, FLY_API_BASE_URL,\n"
+        "NO_COLOR, XDG_CONFIG_HOME, XDG_STATE_HOME.  See pgdeck(1) and "
         "pgdeck.conf(5).\n");
 }

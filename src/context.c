@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -404,9 +405,10 @@ int context_token_where(const struct context *c, char **where)
             x_asprintf("file %s%s", c->token_arg, rc ? " (not found)" : "");
         return rc;
     case SETTINGS_TOKEN_FLY:
-        var = context_env("FLY_API_TOKEN")      ? "FLY_API_TOKEN"
-              : context_env("FLY_ACCESS_TOKEN") ? "FLY_ACCESS_TOKEN"
-                                                : NULL;
+        /* flyctl's order: FLY_ACCESS_TOKEN first. */
+        var = context_env("FLY_ACCESS_TOKEN") ? "FLY_ACCESS_TOKEN"
+              : context_env("FLY_API_TOKEN")  ? "FLY_API_TOKEN"
+                                              : NULL;
         if (var) {
             *where = x_asprintf("environment variable %s", var);
             return 0;
@@ -420,8 +422,8 @@ int context_token_where(const struct context *c, char **where)
         if (rc == 0)
             *where = x_asprintf("flyctl config %s (access_token)", path);
         else if (c->token == SETTINGS_TOKEN_FLY)
-            *where = x_asprintf("not found (FLY_API_TOKEN and "
-                                "FLY_ACCESS_TOKEN are not set; %s)",
+            *where = x_asprintf("not found (FLY_ACCESS_TOKEN and "
+                                "FLY_API_TOKEN are not set; %s)",
                                 why);
         else
             *where = x_asprintf("flyctl config: %s", why);
@@ -435,12 +437,82 @@ int context_token_where(const struct context *c, char **where)
     }
 }
 
+/* TOKEN without its "Bearer " / "FlyV1 " schemes (any case, repeated). */
+static const char *context_strip_scheme(const char *token)
+{
+    for (;;) {
+        while (*token == ' ' || *token == '\t')
+            token++;
+        if (strncasecmp(token, "Bearer ", 7) == 0)
+            token += 7;
+        else if (strncasecmp(token, "FlyV1 ", 6) == 0)
+            token += 6;
+        else
+            return token;
+    }
+}
+
+/* 1 when PART (up to LEN) is a macaroon: fm1r_, fm1a_ or fm2_. */
+static int context_is_macaroon(const char *part, size_t len)
+{
+    return (len > 5 && (strncmp(part, "fm1r_", 5) == 0 ||
+                        strncmp(part, "fm1a_", 5) == 0)) ||
+           (len > 4 && strncmp(part, "fm2_", 4) == 0);
+}
+
+char *context_token_normalize(const char *token, int all,
+                              enum context_auth *scheme)
+{
+    const char *s = context_strip_scheme(token), *p;
+    struct buf mac = BUF_INIT, oauth = BUF_INIT, *b;
+    char *out;
+    int pass;
+
+    for (pass = 0; pass < 2; pass++) {
+        for (p = s; *p;) {
+            size_t len = strcspn(p, ","), lead = 0, trail = len;
+
+            while (lead < len && (p[lead] == ' ' || p[lead] == '\t'))
+                lead++;
+            while (trail > lead &&
+                   (p[trail - 1] == ' ' || p[trail - 1] == '\t' ||
+                    p[trail - 1] == '\r' || p[trail - 1] == '\n'))
+                trail--;
+            if (trail > lead &&
+                context_is_macaroon(p + lead, trail - lead) == (pass == 0)) {
+                b = pass == 0 ? &mac : &oauth;
+                if (b->len)
+                    buf_puts(b, ",");
+                buf_append(b, p + lead, trail - lead);
+            }
+            p += len;
+            if (*p == ',')
+                p++;
+        }
+    }
+    *scheme = mac.len ? CONTEXT_AUTH_FLYV1 : CONTEXT_AUTH_BEARER;
+    if (all && mac.len && oauth.len) {
+        buf_puts(&mac, ",");
+        buf_append(&mac, oauth.data, oauth.len);
+    }
+    out = x_strdup(mac.len ? buf_str(&mac) : oauth.len ? buf_str(&oauth) : "");
+    if (mac.data)
+        x_wipe(mac.data, mac.len);
+    if (oauth.data)
+        x_wipe(oauth.data, oauth.len);
+    buf_free(&mac);
+    buf_free(&oauth);
+    return out;
+}
+
 enum context_auth context_token_scheme(const char *token)
 {
-    if (strncmp(token, "FlyV1 ", 6) == 0 || strncmp(token, "fm1r_", 5) == 0 ||
-        strncmp(token, "fm2_", 4) == 0)
-        return CONTEXT_AUTH_FLYV1;
-    return CONTEXT_AUTH_BEARER;
+    enum context_auth scheme;
+    char *v = context_token_normalize(token, 0, &scheme);
+
+    x_wipe(v, strlen(v));
+    free(v);
+    return scheme;
 }
 
 const char *context_auth_name(enum context_auth auth)
@@ -472,9 +544,9 @@ int context_token_load(const struct context *c, struct context_token *tok,
         }
         break;
     case SETTINGS_TOKEN_FLY:
-        env = context_env("FLY_API_TOKEN");
+        env = context_env("FLY_ACCESS_TOKEN");
         if (!env)
-            env = context_env("FLY_ACCESS_TOKEN");
+            env = context_env("FLY_API_TOKEN");
         if (env)
             break;
         __attribute__((fallthrough)); /* to the flyctl config */
@@ -502,14 +574,20 @@ int context_token_load(const struct context *c, struct context_token *tok,
         return -1;
     }
     free(why);
-    tok->scheme = context_token_scheme(value);
-    if (strncmp(value, "FlyV1 ", 6) == 0 || strncmp(value, "Bearer ", 7) == 0) {
-        size_t skip = value[0] == 'F' ? 6 : 7;
-
-        memmove(value, value + skip, strlen(value + skip) + 1);
-        context_trim(value);
+    /* As fly-go: the Machines API gets the macaroons alone when there are
+     * any (FlyV1), else the OAuth tokens (Bearer); GraphQL gets both. */
+    tok->value = context_token_normalize(value, 0, &tok->scheme);
+    tok->all = context_token_normalize(value, 1, &tok->all_scheme);
+    x_wipe(value, strlen(value));
+    free(value);
+    if (!*tok->value) {
+        context_token_clear(tok);
+        if (cause)
+            *cause = x_asprintf("context \"%s\": no API token: the token "
+                                "is empty",
+                                c->name);
+        return -1;
     }
-    tok->value = value;
     (void)context_token_where(c, &tok->where);
     return 0;
 }
@@ -519,6 +597,10 @@ void context_token_clear(struct context_token *tok)
     if (tok->value) {
         x_wipe(tok->value, strlen(tok->value));
         free(tok->value);
+    }
+    if (tok->all) {
+        x_wipe(tok->all, strlen(tok->all));
+        free(tok->all);
     }
     free(tok->where);
     memset(tok, 0, sizeof *tok);

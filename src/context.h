@@ -6,7 +6,7 @@
  * settings (contexts of the config file) plus the environment into the
  * usable set: the built-in `local` (pgdeck-platformd: url, token and pgpass
  * files in its state dir) and `fly` (https://api.machines.dev or
- * $FLY_FLAPS_BASE_URL; FLY_API_TOKEN, FLY_ACCESS_TOKEN, then flyctl's
+ * $FLY_FLAPS_BASE_URL; FLY_ACCESS_TOKEN, FLY_API_TOKEN, then flyctl's
  * config.yml), then the file's own contexts, and picks the current one.
  *
  * Building a set never reads a token: it only records where each token
@@ -95,8 +95,11 @@ int context_token_where(const struct context *c, char **where);
 /* A token read for use.  VALUE is owned: release with context_token_clear,
  * which wipes it. */
 struct context_token {
-    char *value; /* without any "FlyV1 " / "Bearer " prefix */
+    char *value; /* for the Machines API, without a scheme: the macaroons
+                    when there are any, else the OAuth tokens */
     enum context_auth scheme;
+    char *all; /* for GraphQL: the macaroons then the OAuth tokens */
+    enum context_auth all_scheme;
     char *where; /* as context_token_where() */
 };
 
@@ -107,8 +110,14 @@ int context_token_load(const struct context *c, struct context_token *tok,
                        char **cause);
 void context_token_clear(struct context_token *tok);
 
-/* The scheme TOKEN calls for: FlyV1 for macaroons (fm1r_, fm2_, or text
- * starting "FlyV1 "), Bearer for anything else. */
+/* TOKEN as fly-go's tokens package sends it: "Bearer " / "FlyV1 " schemes
+ * dropped, the comma list split, each part a macaroon (fm1r_, fm1a_, fm2_)
+ * or an OAuth token; the macaroons alone when there are any (ALL: then the
+ * OAuth tokens after them, as GraphQL gets them), else the OAuth tokens.
+ * *SCHEME: FlyV1 when there is a macaroon, else Bearer.  Owned; wipe. */
+char *context_token_normalize(const char *token, int all,
+                              enum context_auth *scheme);
+/* The scheme TOKEN calls for (context_token_normalize's). */
 enum context_auth context_token_scheme(const char *token);
 /* "Bearer" or "FlyV1". */
 const char *context_auth_name(enum context_auth auth);

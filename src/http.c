@@ -152,6 +152,9 @@ int http_new_context(struct loop *l, const struct context *c,
     return http_new_context_at(l, c, NULL, s, out, cause);
 }
 
+/* A client of C: PREFIX NULL for the Machines API (its "/v1", the
+ * macaroons alone when there are any), else for GraphQL (PREFIX "", every
+ * token, as fly-go sends them). */
 static int http_new_context_prefix(struct loop *l, const struct context *c,
                                    const char *base_url, const char *prefix,
                                    const struct settings *s, struct http **out,
@@ -194,8 +197,8 @@ static int http_new_context_prefix(struct loop *l, const struct context *c,
     memset(&cfg, 0, sizeof cfg);
     cfg.base_url = base_url ? base_url : c->api_url;
     cfg.prefix = prefix;
-    cfg.token = tok.value;
-    cfg.scheme = tok.scheme;
+    cfg.token = prefix ? tok.all : tok.value; /* GraphQL: every token */
+    cfg.scheme = prefix ? tok.all_scheme : tok.scheme;
     if (s) {
         cfg.max_per_host = (int)settings_num(s, SETTINGS_HTTP_MAX_PER_HOST);
         cfg.connect_timeout_ms = settings_num(s, SETTINGS_HTTP_CONNECT_TIMEOUT);

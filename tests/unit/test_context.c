@@ -61,6 +61,10 @@ struct scheme_case {
 static const struct scheme_case scheme_cases[] = {
     {"fm2_lJPECAAAAAAAAAAA", CONTEXT_AUTH_FLYV1},
     {"fm1r_abc", CONTEXT_AUTH_FLYV1},
+    {"fm1a_abc", CONTEXT_AUTH_FLYV1},
+    {"Wgl1LJUQSxyzPersonalToken,fm2_x", CONTEXT_AUTH_FLYV1},
+    {"bearer FlyV1 fm2_abc", CONTEXT_AUTH_FLYV1},
+    {"Bearer Wgl1LJUQ", CONTEXT_AUTH_BEARER},
     {"fm2_a,fm2_b", CONTEXT_AUTH_FLYV1},
     {"FlyV1 fm2_abc", CONTEXT_AUTH_FLYV1},
     {"Wgl1LJUQSxyzPersonalToken", CONTEXT_AUTH_BEARER},
@@ -156,13 +160,6 @@ START_TEST(test_context_fly_token_chain)
     context_token_clear(&tok);
     ck_assert_ptr_null(tok.value);
 
-    setenv("FLY_ACCESS_TOKEN", "access-token", 1);
-    ck_assert_int_eq(context_token_load(context_current(set), &tok, &cause), 0);
-    ck_assert_str_eq(tok.value, "access-token");
-    ck_assert_int_eq(tok.scheme, CONTEXT_AUTH_BEARER);
-    ck_assert_str_eq(tok.where, "environment variable FLY_ACCESS_TOKEN");
-    context_token_clear(&tok);
-
     setenv("FLY_API_TOKEN", "FlyV1 fm2_api", 1);
     ck_assert_int_eq(context_token_load(context_current(set), &tok, &cause), 0);
     ck_assert_str_eq(tok.value, "fm2_api");
@@ -174,6 +171,36 @@ START_TEST(test_context_fly_token_chain)
     ck_assert_str_eq(where, "Authorization: FlyV1 fm2_api");
     free(where);
     context_token_clear(&tok);
+
+    /* flyctl's order: FLY_ACCESS_TOKEN wins over FLY_API_TOKEN. */
+    setenv("FLY_ACCESS_TOKEN", "access-token", 1);
+    ck_assert_int_eq(context_token_load(context_current(set), &tok, &cause), 0);
+    ck_assert_str_eq(tok.value, "access-token");
+    ck_assert_int_eq(tok.scheme, CONTEXT_AUTH_BEARER);
+    ck_assert_str_eq(tok.where, "environment variable FLY_ACCESS_TOKEN");
+    context_token_clear(&tok);
+
+    /* A list as fly-go splits it: the Machines API gets the macaroons
+     * alone, GraphQL the macaroons then the OAuth token. */
+    setenv("FLY_ACCESS_TOKEN", "Bearer oauthtok, fm2_a ,fm1a_b", 1);
+    ck_assert_int_eq(context_token_load(context_current(set), &tok, &cause), 0);
+    ck_assert_str_eq(tok.value, "fm2_a,fm1a_b");
+    ck_assert_int_eq(tok.scheme, CONTEXT_AUTH_FLYV1);
+    ck_assert_str_eq(tok.all, "fm2_a,fm1a_b,oauthtok");
+    ck_assert_int_eq(tok.all_scheme, CONTEXT_AUTH_FLYV1);
+    context_token_clear(&tok);
+    setenv("FLY_ACCESS_TOKEN", "oauth1,oauth2", 1);
+    ck_assert_int_eq(context_token_load(context_current(set), &tok, &cause), 0);
+    ck_assert_str_eq(tok.value, "oauth1,oauth2");
+    ck_assert_int_eq(tok.scheme, CONTEXT_AUTH_BEARER);
+    context_token_clear(&tok);
+    setenv("FLY_ACCESS_TOKEN", " , ", 1);
+    ck_assert_int_eq(context_token_load(context_current(set), &tok, &cause),
+                     -1);
+    ck_assert_ptr_nonnull(strstr(cause, "empty"));
+    free(cause);
+    cause = NULL;
+    unsetenv("FLY_ACCESS_TOKEN");
     context_set_free(set);
 
     /* An empty variable counts as unset. */
