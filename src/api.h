@@ -346,6 +346,11 @@ const char *api_map_get(const struct api_map *m, const char *key);
 int api_machine_is_postgres(const struct api_machine *m);
 int api_machine_is_flex(const struct api_machine *m);
 int api_machine_is_active(const struct api_machine *m);
+
+/* 1 when a volume in STATE is being or has been deleted: destroyed, and
+ * the states fly-go hides from its volume list (scheduling_destroy,
+ * fork_cleanup, waiting_for_detach, pending_destroy, destroying). */
+int api_volume_state_gone(const char *state);
 /*
  * Machines of the Postgres image that are no cluster member
  * (doc/architecture.md, "Fidelity to postgres-flex"): the kind, or NULL for

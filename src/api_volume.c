@@ -210,3 +210,16 @@ void api_snapshots_free(struct api_snapshot *v, size_t n)
 {
     api_json_free_list(v, n, sizeof *v, volume_snapshot_clear);
 }
+
+int api_volume_state_gone(const char *state)
+{
+    static const char *const gone[] = {"destroyed",       "scheduling_destroy",
+                                       "fork_cleanup",    "waiting_for_detach",
+                                       "pending_destroy", "destroying"};
+    size_t i;
+
+    for (i = 0; state && i < sizeof gone / sizeof gone[0]; i++)
+        if (strcmp(state, gone[i]) == 0)
+            return 1;
+    return 0;
+}

@@ -318,6 +318,9 @@ void fleet_sync_volumes(struct fleet *f, struct fleet_app *a, int sample)
         const struct api_volume *av = &a->volumes[i];
         struct fleet_volume *fv = NULL;
 
+        /* Being deleted: not a spare (audit L1). */
+        if (api_volume_state_gone(av->state))
+            continue;
         for (j = 0; j < c->n_nodes && !fv; j++) {
             struct fleet_node *nd = &c->nodes[j];
 
@@ -345,12 +348,23 @@ void fleet_sync_volumes(struct fleet *f, struct fleet_app *a, int sample)
         FLEET_VSET(attached_machine_id, av->attached_machine_id);
 #undef FLEET_VSET
         fv->size_gb = av->size_gb;
-        if (av->bytes_total > 0) {
+        /* As postgres-flex reads its disk: blocks less the blocks
+         * available to it, of the documented fields (audit M1); the
+         * undocumented bytes_* only when blocks are missing. */
+        if (av->blocks > 0 && av->block_size > 0 &&
+            av->blocks_avail <= av->blocks) {
+            fv->total_bytes = av->blocks * av->block_size;
+            fv->used_bytes = (av->blocks - av->blocks_avail) * av->block_size;
+        } else if (av->bytes_total > 0) {
             fv->total_bytes = av->bytes_total;
             fv->used_bytes = av->bytes_used;
+        } else {
+            fv->total_bytes = -1;
+        }
+        if (fv->total_bytes > 0) {
             if (sample &&
                 derive_ring_due(&fv->used_hist, now, DERIVE_DISK_SAMPLE_MS))
-                derive_ring_push(&fv->used_hist, now, av->bytes_used);
+                derive_ring_push(&fv->used_hist, now, fv->used_bytes);
         } else {
             fv->total_bytes = fv->used_bytes = -1;
         }

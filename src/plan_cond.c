@@ -94,7 +94,7 @@ char *plan_cond_text(enum plan_cond cond, const char *arg)
     case PLAN_COND_VOLUME_STATE:
         return x_asprintf("the volume's state is \"%s\"", v);
     case PLAN_COND_GONE:
-        return x_strdup("it is gone (404 or destroyed)");
+        return x_strdup("it is gone (404, destroyed or being deleted)");
     case PLAN_COND_EVENT_SINCE:
         return x_asprintf("the machine has a \"%s\" event since the step "
                           "began",
@@ -370,7 +370,7 @@ int plan_cond_eval(enum plan_cond cond, const char *arg, const char *path,
                 free(cause);
                 return -1;
             }
-            rc = strcmp(v.state, "destroyed") == 0;
+            rc = api_volume_state_gone(v.state);
             if (!rc)
                 *detail = x_asprintf("state is %s", v.state[0] ? v.state : "?");
             api_volume_free(&v);
@@ -588,9 +588,7 @@ int plan_find_volume(const char *body, size_t len, const char *name,
 
         if (x->attached_machine_id[0] || x->created_at_ms < since_ms)
             continue;
-        if (strcmp(x->state, "destroyed") == 0 ||
-            strcmp(x->state, "destroying") == 0 ||
-            strcmp(x->state, "pending_destroy") == 0)
+        if (api_volume_state_gone(x->state))
             continue;
         if ((name && strcmp(x->name, name) != 0) ||
             (region && strcmp(x->region, region) != 0))

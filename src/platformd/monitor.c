@@ -92,9 +92,10 @@ static void monitor_disk_rule(struct monitor_item *it)
         free(cause);
         return;
     }
-    if (u.bytes_total == 0)
+    if (u.blocks == 0)
         return;
-    over = u.bytes_used * 100 > u.bytes_total * MONITOR_READONLY_PCT;
+    /* flex's trigger: (blocks - blocks_avail) / blocks over 90 %. */
+    over = (u.blocks - u.blocks_avail) * 100 > u.blocks * MONITOR_READONLY_PCT;
     if (over == it->readonly)
         return;
     if (rt_set_readonly(&it->snap->rt, over, &cause) == -1) {
@@ -104,7 +105,7 @@ static void monitor_disk_rule(struct monitor_item *it)
     }
     log_msg("disk-capacity: %s volume %llu%% used: cluster read-only %s",
             it->snap->rt.id,
-            (unsigned long long)(u.bytes_used * 100 / u.bytes_total),
+            (unsigned long long)((u.blocks - u.blocks_avail) * 100 / u.blocks),
             over ? "on" : "off");
     it->set_readonly = over;
 }
@@ -229,6 +230,11 @@ static void monitor_free_item(struct monitor_item *it)
 }
 
 static long long monitor_day_ms = MONITOR_DAY_MS;
+
+long long monitor_day(void)
+{
+    return monitor_day_ms;
+}
 
 void monitor_set_day_ms(long long ms)
 {

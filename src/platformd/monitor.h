@@ -30,6 +30,9 @@
  * before monitor_start().
  */
 void monitor_set_day_ms(long long ms);
+/* The length of a day (--day): snapshot cadence, retention, and how long a
+ * deleted volume is listed as pending_destroy. */
+long long monitor_day(void);
 
 /* Starts the thread.  Returns 0, or -1 with *cause. */
 int monitor_start(char **cause);

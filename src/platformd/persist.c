@@ -152,6 +152,7 @@ static const struct persist_field persist_volume_fields[] = {
     {PERSIST_F(st_volume, auto_backup_enabled, PERSIST_BOOL)},
     {PERSIST_F(st_volume, last_auto_snapshot_ms, PERSIST_LL)},
     {PERSIST_F(st_volume, destroyed, PERSIST_BOOL)},
+    {PERSIST_F(st_volume, destroyed_ms, PERSIST_LL)},
 };
 
 static const struct persist_field persist_snapshot_fields[] = {

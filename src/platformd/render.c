@@ -139,8 +139,6 @@ cJSON *render_volume(const struct st_volume *v, const struct vol_usage *u)
     cJSON_AddNumberToObject(o, "block_size", u ? (double)u->block_size : 0);
     cJSON_AddNumberToObject(o, "blocks_free", u ? (double)u->blocks_free : 0);
     cJSON_AddNumberToObject(o, "blocks_avail", u ? (double)u->blocks_avail : 0);
-    cJSON_AddNumberToObject(o, "bytes_total", u ? (double)u->bytes_total : 0);
-    cJSON_AddNumberToObject(o, "bytes_used", u ? (double)u->bytes_used : 0);
     cJSON_AddStringToObject(o, "fstype", u && u->fstype ? u->fstype : "");
     cJSON_AddNumberToObject(o, "snapshot_retention", v->snapshot_retention);
     cJSON_AddBoolToObject(o, "auto_backup_enabled", v->auto_backup_enabled);

@@ -10,6 +10,7 @@
 
 #include "src/platformd/http.h"
 #include "src/platformd/ids.h"
+#include "src/platformd/monitor.h"
 #include "src/platformd/parse.h"
 #include "src/platformd/render.h"
 #include "src/platformd/routes.h"
@@ -17,6 +18,14 @@
 #include "src/platformd/volume.h"
 
 #define ROUTES_VOL_MAX_GB 500
+
+/* 1 when V was deleted less than a day ago: listed as pending_destroy,
+ * as Fly keeps a deleted volume (lock held). */
+static int routes_volume_soft_deleted(const struct st_volume *v)
+{
+    return v->destroyed && v->destroyed_ms > 0 &&
+           ids_now_ms() - v->destroyed_ms < monitor_day();
+}
 
 /* Looks up the app and volume of the path (lock held); 404 and NULL. */
 static struct st_volume *routes_volume_lookup(struct http_req *r)
@@ -65,7 +74,8 @@ void routes_volumes_list(struct http_req *r)
     for (i = 0; i < st.nvolumes; i++) {
         const struct st_volume *v = st.volumes[i];
 
-        if (v->destroyed || strcmp(v->app, r->params[0]) != 0)
+        if ((v->destroyed && !routes_volume_soft_deleted(v)) ||
+            strcmp(v->app, r->params[0]) != 0)
             continue;
         ids = x_reallocarray(ids, n + 1, sizeof *ids);
         sizes = x_reallocarray(sizes, n + 1, sizeof *sizes);
@@ -83,6 +93,8 @@ void routes_volumes_list(struct http_req *r)
 
         if (v && !v->destroyed)
             cJSON_AddItemToArray(arr, render_volume(v, &us[i]));
+        else if (v && routes_volume_soft_deleted(v))
+            cJSON_AddItemToArray(arr, render_volume(v, NULL));
     }
     st_unlock();
     for (k = 0; k < n; k++)
@@ -101,6 +113,13 @@ void routes_volumes_get(struct http_req *r)
     int size;
 
     st_lock();
+    v = st_app_find(r->params[0]) ? st_volume_find(r->params[0], r->params[1])
+                                  : NULL;
+    if (v && routes_volume_soft_deleted(v)) {
+        http_reply(r, 200, render_volume(v, NULL));
+        st_unlock();
+        return;
+    }
     v = routes_volume_lookup(r);
     if (!v) {
         st_unlock();
@@ -370,8 +389,13 @@ void routes_volumes_delete(struct http_req *r)
     free(v->attached_machine_id);
     v->attached_machine_id = NULL;
     st_volume_release(v);
-    st_changed();
     http_reply(r, 200, render_volume(v, NULL));
+    /* The answer says destroyed (as the docs' example); the list and GET
+     * then show it soft-deleted for a day (doc/architecture.md, L1). */
+    free(v->state);
+    v->state = x_strdup("pending_destroy");
+    v->destroyed_ms = ids_now_ms();
+    st_changed();
     st_unlock();
     free(id);
     free(cause);

@@ -77,7 +77,9 @@ struct st_volume {
     int auto_backup_enabled;
     long long last_auto_snapshot_ms;
     int destroyed;
-    int busy; /* a runtime call on the volume is under way */
+    long long destroyed_ms; /* when a DELETE soft-deleted it (listed as
+                               pending_destroy for a day), else 0 */
+    int busy;               /* a runtime call on the volume is under way */
     struct st_snapshot **snaps;
     size_t nsnaps;
 };

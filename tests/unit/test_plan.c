@@ -926,6 +926,11 @@ static const struct cond_case cond_cases[] = {
      "{\"id\":\"m1\",\"state\":\"stopped\"}", 0, "state is stopped"},
     {PLAN_COND_GONE, NULL, "/apps/a/volumes/v1", 200,
      "{\"id\":\"v1\",\"state\":\"destroyed\"}", 1, NULL},
+    /* Soft-deleted (audit L1): gone for a plan. */
+    {PLAN_COND_GONE, NULL, "/apps/a/volumes/v1", 200,
+     "{\"id\":\"v1\",\"state\":\"pending_destroy\"}", 1, NULL},
+    {PLAN_COND_GONE, NULL, "/apps/a/volumes/v1", 200,
+     "{\"id\":\"v1\",\"state\":\"created\"}", 0, "state is created"},
     {PLAN_COND_GONE, NULL, "/apps/a/machines/m1", 0, "", 0, "no answer"},
 };
 
