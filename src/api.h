@@ -347,6 +347,11 @@ int api_machine_is_postgres(const struct api_machine *m);
 int api_machine_is_flex(const struct api_machine *m);
 int api_machine_is_active(const struct api_machine *m);
 
+/* 1 when M's host is not ok (host_status set and not "ok") and M is not
+ * destroyed: the API may answer it with incomplete_config only, but it is
+ * still there, and a member counts as down until its host is back. */
+int api_machine_host_down(const struct api_machine *m);
+
 /* 1 when a volume in STATE is being or has been deleted: destroyed, and
  * the states fly-go hides from its volume list (scheduling_destroy,
  * fork_cleanup, waiting_for_detach, pending_destroy, destroying). */

@@ -470,6 +470,14 @@ int api_node_name_is(const char *name, const char *id, const char *ip,
     return ip && *ip && machine_same_ip(name, ip);
 }
 
+int api_machine_host_down(const struct api_machine *m)
+{
+    return m->host_status && *m->host_status &&
+           strcmp(m->host_status, "ok") != 0 && m->state &&
+           strcmp(m->state, "destroyed") != 0 &&
+           strcmp(m->state, "destroying") != 0;
+}
+
 int api_machine_is_active(const struct api_machine *m)
 {
     return m->has_config && m->state && strcmp(m->state, "destroyed") != 0 &&

@@ -130,7 +130,18 @@ static void derive_node_issues(struct derive_list *l,
     char b[32], t[32];
     size_t i;
 
-    if (derive_idle(n)) {
+    if (n->host_status && *n->host_status &&
+        strcmp(n->host_status, "ok") != 0) {
+        derive_add(l, FLEET_ISSUE_HOST_UNREACHABLE, FLEET_SEV_WARN, n->id,
+                   FLEET_ACTION_INVESTIGATE,
+                   x_asprintf("wait for the host (Fly: it can be down for an "
+                              "hour, a day or longer), or replace the node: "
+                              "pgdeck replica add %s, then pgdeck replica "
+                              "remove %s %s",
+                              c->name, c->name, n->id),
+                   "the host of %s is %s: the node counts as down", n->id,
+                   n->host_status);
+    } else if (derive_idle(n)) {
         derive_add(l, FLEET_ISSUE_MACHINE_NOT_STARTED, FLEET_SEV_INFO, n->id,
                    FLEET_ACTION_NONE,
                    x_strdup("nothing: it scaled to zero and starts on the "

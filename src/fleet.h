@@ -124,6 +124,7 @@ enum fleet_severity {
  * ("node_unreachable") used in JSON and the cache. */
 #define FLEET_ISSUES(X)                                                        \
     X(NODE_UNREACHABLE, "node_unreachable")                                    \
+    X(HOST_UNREACHABLE, "host_unreachable")                                    \
     X(MACHINE_NOT_STARTED, "machine_not_started")                              \
     X(NO_PRIMARY, "no_primary")                                                \
     X(MULTIPLE_PRIMARIES, "multiple_primaries")                                \

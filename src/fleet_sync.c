@@ -209,12 +209,13 @@ static void fleet_node_init(struct fleet_node *n)
     n->repl_state = x_strdup("");
 }
 
-/* A cluster member: active, of the Postgres image, and neither a barman,
- * console nor release-command machine (doc/architecture.md). */
+/* A cluster member: active (or on a host that is down: still a member,
+ * counted as down), of the Postgres image, and neither a barman, console
+ * nor release-command machine (doc/architecture.md). */
 static int fleet_sync_is_member(const struct api_machine *m)
 {
-    return api_machine_is_active(m) && api_machine_is_postgres(m) &&
-           !api_machine_non_member(m);
+    return (api_machine_is_active(m) || api_machine_host_down(m)) &&
+           api_machine_is_postgres(m) && !api_machine_non_member(m);
 }
 
 /* C's list of the app's Postgres-image machines that are no member. */

@@ -71,6 +71,9 @@ static cJSON *status_node_json(const struct fleet_node *n, int64_t now_ms)
     cJSON_AddStringToObject(o, "check_role",
                             n->check_role ? n->check_role : "");
     cJSON_AddStringToObject(o, "state", n->state ? n->state : "");
+    cJSON_AddStringToObject(o, "host_status",
+                            n->host_status && *n->host_status ? n->host_status
+                                                              : "ok");
     cJSON_AddBoolToObject(o, "reachable", n->reachable);
     cJSON_AddStringToObject(o, "marker", marker);
     cJSON_AddStringToObject(o, "lag_state", fleet_lag_state_name(n->lag_state));

@@ -508,6 +508,16 @@ START_TEST(test_idle_and_transient)
                         FLEET_ACTION_START_MACHINE));
     fleet_cluster_clear(&c);
 
+    /* A member on a host that is down stays, with its own issue. */
+    mk_cluster(&c, moving, 3);
+    free(c.nodes[1].host_status);
+    c.nodes[1].host_status = x_strdup("unreachable");
+    derive_cluster(&c, &lim, NOW);
+    ck_assert(
+        has_issue(&c, FLEET_ISSUE_HOST_UNREACHABLE, FLEET_ACTION_INVESTIGATE));
+    ck_assert_int_eq(c.region_members, 3);
+    fleet_cluster_clear(&c);
+
     mk_cluster(&c, moving, 3);
     derive_cluster(&c, &lim, NOW);
     ck_assert(
