@@ -272,8 +272,7 @@ int rt_flexmon_diagnose(int members, int active, int conflicts,
 
 /* flex's clusterStateMonitorTick on primary M. */
 static void flexmon_cluster(const struct rt_machine *m, const char *me,
-                            const struct flexmon_voter *v, size_t n,
-                            struct flexmon_state *st, long long now)
+                            const struct flexmon_voter *v, size_t n)
 {
     int active = 1, conflicts = 0, top = 0, verdict;
     char **other = x_calloc(n + 1, sizeof *other), *cause = NULL;
@@ -304,8 +303,6 @@ static void flexmon_cluster(const struct rt_machine *m, const char *me,
     for (i = 0; i < (size_t)conflicts; i++)
         free(other[i]);
     free(other);
-    (void)st;
-    (void)now;
     node_console(m,
                  "Voting member(s): %zu, Active: %d, Inactive: %d, "
                  "Conflicts: %d",
@@ -438,7 +435,7 @@ void rt_flexmon_tick(const struct rt_machine *m, long long now)
         flexmon_voters_free(v, n);
         free(me);
         if (flexmon_members(m, &me, &v, &n))
-            flexmon_cluster(m, me, v, n, st, now);
+            flexmon_cluster(m, me, v, n);
     }
     if (slots)
         flexmon_slots(m, st, now);

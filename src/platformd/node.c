@@ -251,6 +251,21 @@ static int node_initdb(const struct rt_machine *m, char **cause)
     return rc;
 }
 
+/* A new cluster's first node: initdb, its config, Postgres, then
+ * node_bootstrap. */
+static int node_init_primary(const struct rt_machine *m, char **cause)
+{
+    int rc = node_initdb(m, cause);
+
+    if (rc == 0)
+        rc = nodeconf_write_data(m, cause);
+    if (rc == 0)
+        rc = node_pg_start(m, cause);
+    if (rc == 0)
+        rc = node_bootstrap(m, cause);
+    return rc;
+}
+
 /* On a fresh primary: users, the repmgr database, primary register. */
 static int node_bootstrap(const struct rt_machine *m, char **cause)
 {
@@ -610,14 +625,7 @@ static int node_start_plain(const struct rt_machine *m,
                                   "PostgreSQL, without stolon");
             return -1;
         }
-        rc = node_initdb(m, cause);
-        if (rc == 0)
-            rc = nodeconf_write_data(m, cause);
-        if (rc == 0)
-            rc = node_pg_start(m, cause);
-        if (rc == 0)
-            rc = node_bootstrap(m, cause);
-        return rc;
+        return node_init_primary(m, cause);
     }
     if (!proc_alive(node_postmaster(m)))
         node_clear_stale_locks(m);
@@ -727,13 +735,7 @@ int node_start(const struct rt_machine *m, const struct rt_peer *peers,
                                     m->region, m->primary_region);
             rc = -1;
         } else {
-            rc = node_initdb(m, cause);
-            if (rc == 0)
-                rc = nodeconf_write_data(m, cause);
-            if (rc == 0)
-                rc = node_pg_start(m, cause);
-            if (rc == 0)
-                rc = node_bootstrap(m, cause);
+            rc = node_init_primary(m, cause);
         }
     } else {
         int restore = node_restore_active(m);

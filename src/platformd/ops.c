@@ -75,8 +75,6 @@ struct ops_snap *ops_snap_take(const struct st_machine *m, int with_peers)
     if (a && m->is_postgres) {
         const struct st_secrets *env =
             sec_for_boot(a, m->min_secrets_version, ids_now_ms());
-        char *panic = sec_boot_panic(a, env);
-
         s->rt.operator_password =
             ops_keep(s, sec_get(env, "OPERATOR_PASSWORD"));
         s->rt.repl_password = ops_keep(s, sec_get(env, "REPL_PASSWORD"));
@@ -85,8 +83,14 @@ struct ops_snap *ops_snap_take(const struct st_machine *m, int with_peers)
         if (!s->rt.restored_from)
             s->rt.restored_from =
                 ops_keep(s, st_machine_env(m, "FLY_RESTORED_FROM"));
-        s->rt.boot_panic = ops_keep(s, panic);
-        free(panic);
+        /* Only a start reads it (the supervision thread's snapshots,
+         * every few seconds, do not). */
+        if (with_peers) {
+            char *panic = sec_boot_panic(a, env);
+
+            s->rt.boot_panic = ops_keep(s, panic);
+            free(panic);
+        }
     }
     if (!with_peers)
         return s;
